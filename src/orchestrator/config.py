@@ -11,6 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_MODEL_DIR = PACKAGE_DIR / "classifiers" / "artifacts"
+PLACEHOLDERS = frozenset({"", "changeme", "secret", "placeholder"})
 
 
 class Settings(BaseSettings):
@@ -62,9 +63,10 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:
-        if self.environment == "production" and self.webhook_secret is not None:
-            if self.webhook_secret.get_secret_value() in {"", "changeme", "secret"}:
-                raise ValueError("ORCH_WEBHOOK_SECRET is a placeholder; set a real secret")
+        secret = self.webhook_secret
+        placeholder = secret is not None and secret.get_secret_value() in PLACEHOLDERS
+        if self.environment == "production" and placeholder:
+            raise ValueError("ORCH_WEBHOOK_SECRET is a placeholder; set a real secret")
         return self
 
     @cached_property

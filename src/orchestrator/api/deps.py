@@ -1,0 +1,56 @@
+"""Typed dependency aliases the routers build on."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from orchestrator.api.errors import ApiError
+from orchestrator.pipeline.decide import Pipeline
+from orchestrator.runtime import Runtime
+
+RETRY_AFTER_NOT_READY = "5"
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def get_pipeline(runtime: RuntimeDep) -> Pipeline:
+    if runtime.pipeline is None or runtime.workflows is None:
+        raise ApiError(
+            503,
+            "not_ready",
+            "The classifier is still loading.",
+            headers={"Retry-After": RETRY_AFTER_NOT_READY},
+        )
+    return runtime.pipeline
+
+
+PipelineDep = Annotated[Pipeline, Depends(get_pipeline)]
+
+
+def require_json(request: Request) -> None:
+    """Refuse a body that does not say it is JSON, before anything tries to parse it."""
+    content_type = request.headers.get("content-type", "")
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    if media_type != "application/json" and not media_type.endswith("+json"):
+        raise ApiError(
+            400,
+            "unsupported_media_type",
+            "Send the body as JSON with Content-Type: application/json.",
+            details={"content_type": media_type or None},
+        )
+
+
+def request_id(request: Request) -> str:
+    rid: str = request.scope["state"]["request_id"]
+    return rid
+
+
+RequestIdDep = Annotated[str, Depends(request_id)]

@@ -1,0 +1,1 @@
+"""Classifier tiers: local (embeddings + calibrated head), llm, cascade."""

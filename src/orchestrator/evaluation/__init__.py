@@ -1,0 +1,1 @@
+"""Measuring the classifier on labelled CSV files: figures, plots, errors."""

@@ -1,0 +1,1 @@
+"""The default order system: orders in the service database, demo orders from the CLI."""

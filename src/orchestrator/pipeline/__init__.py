@@ -1,0 +1,1 @@
+"""normalise → safety screen → classifier tier(s) → thresholds → Decision."""

@@ -1,0 +1,1 @@
+"""Engine, sessions, tables and Alembic migrations (SQLite by default, PostgreSQL in production)."""

@@ -1,0 +1,1 @@
+"""What a contact center does next with each category."""

@@ -1,0 +1,131 @@
+"""POST /api/v1/classify through the real model: the contract, and every kind of bad input."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+
+URL = "/api/v1/classify"
+
+
+async def test_when_hours_question_then_informational(client: httpx.AsyncClient) -> None:
+    response = await client.post(URL, json={"message": "What time do you close on Sunday?"})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["category"] == "informational"
+    assert set(body["scores"]) == {"informational", "service_action", "safety_compliance"}
+    assert sum(body["scores"].values()) == pytest.approx(1.0, abs=1e-3)
+    assert 0.0 <= body["confidence"] <= 1.0
+    assert body["classifier"] == "local"
+    assert body["request_id"] == response.headers["x-request-id"]
+    assert body["next_step"]["action"]
+    assert body["processing_time_ms"] >= 0
+
+
+@pytest.mark.parametrize(
+    ("message", "category"),
+    [
+        ("I want to cancel order 55123 please", "service_action"),
+        ("where is my package, order #88213 hasn't arrived", "service_action"),
+        ("my throat is swelling after the new antibiotic and I can't breathe", "safety_compliance"),
+        ("do you accept HSA cards?", "informational"),
+    ],
+)
+async def test_when_clear_message_then_expected_category(
+    client: httpx.AsyncClient, message: str, category: str
+) -> None:
+    response = await client.post(URL, json={"message": message})
+    assert response.status_code == 200
+    assert response.json()["category"] == category
+
+
+async def test_when_emergency_then_screen_decides_and_urgent(client: httpx.AsyncClient) -> None:
+    body = (
+        await client.post(
+            URL, json={"message": "um my son swallowed a bunch of my pills", "channel": "voice"}
+        )
+    ).json()
+    assert body["category"] == "safety_compliance"
+    assert body["decision_path"].startswith("safety_screen:")
+    assert body["classifier"] == "safety_screen"
+    assert body["severity"] == "urgent"
+    assert "911" in body["next_step"]["guidance"]
+
+
+async def test_when_service_request_then_intent_and_entities(client: httpx.AsyncClient) -> None:
+    body = (await client.post(URL, json={"message": "please cancel my order ORD-2024-5531"})).json()
+    assert body["category"] == "service_action"
+    assert body["intent"] == "cancel_order"
+    assert any(e["type"] == "order_number" for e in body["entities"])
+
+
+async def test_when_request_id_given_then_echoed(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        URL, json={"message": "are you open today"}, headers={"X-Request-ID": "abc-123"}
+    )
+    assert response.headers["x-request-id"] == "abc-123"
+    assert response.json()["request_id"] == "abc-123"
+
+
+async def test_when_request_id_malformed_then_replaced(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        URL, json={"message": "are you open today"}, headers={"X-Request-ID": "bad id\twith space"}
+    )
+    assert response.headers["x-request-id"] != "bad id\twith space"
+    assert len(response.headers["x-request-id"]) == 32
+
+
+def _json(payload: object) -> dict[str, object]:
+    return {"content": json.dumps(payload), "headers": {"content-type": "application/json"}}
+
+
+BAD_INPUT = [
+    ("empty", _json({"message": ""}), "invalid_request"),
+    ("whitespace", _json({"message": "   \n\t  "}), "invalid_request"),
+    ("too_long", _json({"message": "a" * 5001}), "invalid_request"),
+    ("unknown_channel", _json({"message": "hi", "channel": "fax"}), "invalid_request"),
+    ("message_not_string", _json({"message": 42}), "invalid_request"),
+    ("message_null", _json({"message": None}), "invalid_request"),
+    ("metadata_not_object", _json({"message": "hi", "metadata": [1]}), "invalid_request"),
+    ("body_is_list", _json(["hi"]), "invalid_request"),
+    ("missing_message", _json({"channel": "chat"}), "invalid_request"),
+    (
+        "invalid_json",
+        {"content": b"{not json", "headers": {"content-type": "application/json"}},
+        "invalid_json",
+    ),
+    ("no_body", {"headers": {"content-type": "application/json"}}, "missing_body"),
+    (
+        "wrong_content_type",
+        {"content": b"message=hi", "headers": {"content-type": "text/plain"}},
+        "unsupported_media_type",
+    ),
+    ("no_content_type", {"content": b'{"message": "hi"}'}, "unsupported_media_type"),
+]
+
+
+@pytest.mark.parametrize(("case", "kwargs", "code"), BAD_INPUT, ids=[c[0] for c in BAD_INPUT])
+async def test_when_bad_input_then_400_envelope(
+    client: httpx.AsyncClient, case: str, kwargs: dict[str, object], code: str
+) -> None:
+    response = await client.post(URL, **kwargs)  # type: ignore[arg-type]
+    assert response.status_code == 400, case
+    error = response.json()["error"]
+    assert error["code"] == code
+    assert error["message"]
+    assert "Traceback" not in response.text
+    assert response.headers["x-request-id"]
+
+
+async def test_when_message_at_limit_after_trim_then_accepted(client: httpx.AsyncClient) -> None:
+    message = "  " + ("refill my prescription " * 300)[:5000] + "   "
+    response = await client.post(URL, json={"message": message})
+    assert response.status_code == 200
+
+
+async def test_when_unknown_route_then_envelope(client: httpx.AsyncClient) -> None:
+    response = await client.get("/api/v1/nope")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
