@@ -1,18 +1,23 @@
-"""Linear heads over embeddings, stored as plain arrays (no pickles) with a temperature.
+"""Linear heads over [sentence embedding ‖ character n-gram TF-IDF], stored as plain arrays.
 
 A head is `softmax((x @ W + b) / T)`: W and b come from logistic regression, T from temperature
-scaling on out-of-fold logits, so a reported 0.8 is right about 80% of the time.
+scaling on out-of-fold logits, so a reported 0.8 is right about 80% of the time. The embedding
+carries meaning; the character n-grams carry the surface cues embeddings blur (symptom lists,
+drug suffixes, typos). Nothing is pickled: the vocabulary, idf and weights are arrays and JSON.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
 
 from orchestrator.classifiers.embedder import Vectors
 
@@ -21,6 +26,7 @@ Floats = npt.NDArray[np.float64]
 HEADS_FILE = "heads.npz"
 MANIFEST_FILE = "manifest.json"
 HEAD_NAMES = ("category", "intent", "severity")
+NGRAM_RANGE = (2, 5)
 
 
 def softmax(logits: Floats) -> Floats:
@@ -30,25 +36,78 @@ def softmax(logits: Floats) -> Floats:
     return result
 
 
+def new_vectorizer(vocabulary: dict[str, int] | None = None) -> TfidfVectorizer:
+    return TfidfVectorizer(
+        analyzer="char_wb",
+        ngram_range=NGRAM_RANGE,
+        lowercase=True,
+        sublinear_tf=True,
+        min_df=2,
+        vocabulary=vocabulary,
+        dtype=np.float32,
+    )
+
+
+@dataclass(frozen=True)
+class Features:
+    """One row per message: the dense embedding and the sparse n-gram vector side by side."""
+
+    dense: Vectors
+    ngrams: sparse.csr_matrix
+
+    def stacked(self) -> sparse.csr_matrix:
+        return sparse.hstack([sparse.csr_matrix(self.dense), self.ngrams]).tocsr()
+
+    def rows(self, index: Sequence[int] | npt.NDArray[np.int_]) -> Features:
+        return Features(self.dense[index], self.ngrams[index])
+
+
+@dataclass(frozen=True)
+class NgramVectorizer:
+    """A fitted TF-IDF over character n-grams, rebuilt from its vocabulary and idf."""
+
+    vocabulary: tuple[str, ...]
+    idf: Floats
+
+    @classmethod
+    def fit(cls, texts: Sequence[str]) -> NgramVectorizer:
+        vectorizer = new_vectorizer().fit(texts)
+        terms = sorted(vectorizer.vocabulary_, key=vectorizer.vocabulary_.__getitem__)
+        return cls(tuple(terms), np.asarray(vectorizer.idf_, dtype=np.float64))
+
+    def __post_init__(self) -> None:
+        vectorizer = new_vectorizer({t: i for i, t in enumerate(self.vocabulary)})
+        vectorizer.idf_ = self.idf
+        object.__setattr__(self, "_vectorizer", vectorizer)
+
+    def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
+        vectorizer: TfidfVectorizer = self.__dict__["_vectorizer"]
+        return sparse.csr_matrix(vectorizer.transform(texts))
+
+
 @dataclass(frozen=True)
 class LinearHead:
     labels: tuple[str, ...]
-    weights: Floats  # (dimension, n_labels)
+    weights: Floats  # (embedding dim + n-gram vocabulary, n_labels)
     bias: Floats  # (n_labels,)
     temperature: float
 
-    def logits(self, vectors: Vectors) -> Floats:
-        result: Floats = vectors.astype(np.float64) @ self.weights + self.bias
+    def logits(self, features: Features) -> Floats:
+        dim = features.dense.shape[1]
+        dense = features.dense.astype(np.float64) @ self.weights[:dim]
+        ngrams = features.ngrams @ self.weights[dim:]
+        result: Floats = np.asarray(dense + ngrams) + self.bias
         return result
 
-    def predict_proba(self, vectors: Vectors) -> Floats:
-        return softmax(self.logits(vectors) / self.temperature)
+    def predict_proba(self, features: Features) -> Floats:
+        return softmax(self.logits(features) / self.temperature)
 
 
 @dataclass(frozen=True)
 class LocalModel:
     """The three heads the local tier ships with, plus the manifest that says how they were made."""
 
+    vectorizer: NgramVectorizer
     category: LinearHead
     intent: LinearHead
     severity: LinearHead
@@ -56,7 +115,10 @@ class LocalModel:
 
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
-        arrays: dict[str, Any] = {}
+        arrays: dict[str, Any] = {
+            "ngram_vocabulary": np.array(self.vectorizer.vocabulary),
+            "ngram_idf": self.vectorizer.idf.astype(np.float32),
+        }
         for name in HEAD_NAMES:
             head: LinearHead = getattr(self, name)
             arrays[f"{name}_labels"] = np.array(head.labels)
@@ -72,6 +134,10 @@ class LocalModel:
     def load(cls, directory: Path) -> LocalModel:
         heads: dict[str, LinearHead] = {}
         with np.load(directory / HEADS_FILE, allow_pickle=False) as data:
+            vectorizer = NgramVectorizer(
+                tuple(str(t) for t in data["ngram_vocabulary"]),
+                data["ngram_idf"].astype(np.float64),
+            )
             for name in HEAD_NAMES:
                 heads[name] = LinearHead(
                     labels=tuple(str(label) for label in data[f"{name}_labels"]),
@@ -80,4 +146,7 @@ class LocalModel:
                     temperature=float(data[f"{name}_temperature"][0]),
                 )
         manifest = json.loads((directory / MANIFEST_FILE).read_text(encoding="utf-8"))
-        return cls(manifest=manifest, **heads)
+        return cls(vectorizer=vectorizer, manifest=manifest, **heads)
+
+    def features(self, texts: Sequence[str], vectors: Vectors) -> Features:
+        return Features(vectors, self.vectorizer.transform(texts))

@@ -25,11 +25,12 @@ class LocalClassifier(Classifier):
     def embed(self, text: str) -> Vectors:
         return self.embedder.encode([text])
 
-    def predict_vector(self, vector: Vectors) -> Prediction:
-        """Pure numpy on an embedding already computed: a few microseconds."""
-        category = self.model.category.predict_proba(vector)[0]
-        intent = self.model.intent.predict_proba(vector)[0]
-        severity = self.model.severity.predict_proba(vector)[0]
+    def predict_vector(self, text: str, vector: Vectors) -> Prediction:
+        """The heads on an embedding already computed: well under a millisecond."""
+        features = self.model.features([text], vector)
+        category = self.model.category.predict_proba(features)[0]
+        intent = self.model.intent.predict_proba(features)[0]
+        severity = self.model.severity.predict_proba(features)[0]
         intent_label = self.model.intent.labels[int(intent.argmax())]
         severity_label = self.model.severity.labels[int(severity.argmax())]
         return Prediction(
@@ -49,4 +50,4 @@ class LocalClassifier(Classifier):
 
     async def classify(self, text: str) -> Prediction:
         vector = await asyncio.to_thread(self.embed, text)
-        return self.predict_vector(vector)
+        return self.predict_vector(text, vector)

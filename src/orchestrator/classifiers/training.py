@@ -15,14 +15,21 @@ from scipy.optimize import minimize_scalar
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
-from orchestrator.classifiers.embedder import Embedder, Vectors
-from orchestrator.classifiers.heads import Floats, LinearHead, LocalModel, softmax
+from orchestrator.classifiers.embedder import Embedder
+from orchestrator.classifiers.heads import (
+    Features,
+    Floats,
+    LinearHead,
+    LocalModel,
+    NgramVectorizer,
+    softmax,
+)
 from orchestrator.domain import Category, Intent, Severity
 from orchestrator.pipeline.normalise import normalise
 
 SEED = 0
 FOLDS = 5
-REGULARISATION = {"category": 4.0, "intent": 4.0, "severity": 2.0}
+REGULARISATION = {"category": 4.0, "intent": 4.0, "severity": 4.0}
 
 
 class TrainingDataError(ValueError):
@@ -93,8 +100,9 @@ def _temperature(logits: Floats, targets: np.ndarray[Any, Any]) -> float:
     return float(result.x)
 
 
-def fit_head(vectors: Vectors, labels: Sequence[str], *, c: float) -> tuple[LinearHead, float]:
+def fit_head(features: Features, labels: Sequence[str], *, c: float) -> tuple[LinearHead, float]:
     """Logistic regression plus temperature scaling; returns the head and its CV accuracy."""
+    vectors = features.stacked()
     classes = sorted(set(labels))
     targets = np.array([classes.index(label) for label in labels])
     model = LogisticRegression(C=c, max_iter=5000, class_weight="balanced")
@@ -128,7 +136,9 @@ def train(
     files = data_files(path)
     examples = load_examples(path)
     progress(f"embedding {len(examples)} examples")
-    vectors = embedder.encode([e.text for e in examples])
+    texts = [e.text for e in examples]
+    vectorizer = NgramVectorizer.fit(texts)
+    features = Features(embedder.encode(texts), vectorizer.transform(texts))
     service = [i for i, e in enumerate(examples) if e.intent is not None]
     safety = [i for i, e in enumerate(examples) if e.severity is not None]
     if not service or not safety:
@@ -136,17 +146,17 @@ def train(
 
     progress("fitting category head")
     category, category_cv = fit_head(
-        vectors, [e.category.value for e in examples], c=REGULARISATION["category"]
+        features, [e.category.value for e in examples], c=REGULARISATION["category"]
     )
     progress("fitting intent head")
     intent, intent_cv = fit_head(
-        vectors[service],
+        features.rows(service),
         [str(examples[i].intent) for i in service],
         c=REGULARISATION["intent"],
     )
     progress("fitting severity head")
     severity, severity_cv = fit_head(
-        vectors[safety],
+        features.rows(safety),
         [str(examples[i].severity) for i in safety],
         c=REGULARISATION["severity"],
     )
@@ -171,5 +181,8 @@ def train(
         "regularisation": REGULARISATION,
         "seed": SEED,
         "embedding_model": "sentence-transformers/all-MiniLM-L6-v2",
+        "features": f"embedding(384) + char_wb tf-idf {len(vectorizer.vocabulary)} n-grams",
     }
-    return LocalModel(category=category, intent=intent, severity=severity, manifest=manifest)
+    return LocalModel(
+        vectorizer=vectorizer,
+        category=category, intent=intent, severity=severity, manifest=manifest)
