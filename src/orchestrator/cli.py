@@ -1,4 +1,4 @@
-"""`orchestrator` command line: serve, classify, eval, train, redact."""
+"""`orchestrator` command line: serve, classify, eval, train, redact; kb, keys, audit, orders, db."""
 
 from __future__ import annotations
 
@@ -14,12 +14,22 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 from rich.table import Table
 
+from orchestrator.auth import cli as auth_cli
+from orchestrator.compliance import cli as audit_cli
 from orchestrator.config import Settings
+from orchestrator.knowledge import cli as kb_cli
+from orchestrator.orders import cli as orders_cli
+from orchestrator.storage import cli as db_cli
 from orchestrator.domain import Channel
 
 app = typer.Typer(
     help="Contact-center orchestrator: classify, route, measure.", no_args_is_help=True
 )
+app.add_typer(auth_cli.app, name="keys")
+app.add_typer(kb_cli.app, name="kb")
+app.add_typer(audit_cli.app, name="audit")
+app.add_typer(orders_cli.app, name="orders")
+app.add_typer(db_cli.app, name="db")
 console = Console(stderr=True)
 PROGRESS_MIN_ROWS = 50
 

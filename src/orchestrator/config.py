@@ -48,7 +48,21 @@ class Settings(BaseSettings):
     # Storage and shared state
     database_url: str = "sqlite+aiosqlite:///./var/orchestrator.db"
     redis_url: str | None = None
-    kb_dir: Path | None = None  # loaded on start when the knowledge base is empty
+    kb_dir: Path | None = Field(
+        Path("data/kb"),
+        description=(
+            "Knowledge-base article files (*.md), loaded on start when kb_articles is empty. "
+            "A relative path resolves against the working directory, so the default finds the "
+            "repository's data/kb under `make run`; a folder that does not exist is skipped "
+            "(a warning when set explicitly). None: never load on start; `orchestrator kb load "
+            "DIR` loads or updates the articles at any time."
+        ),
+    )
+    # Hybrid KB search: score = w_sem * cosine + w_kw * tf-idf cosine; tuned on half of
+    # data/eval/kb_questions.csv (`orchestrator kb tune`), reported on all of it.
+    kb_semantic_weight: float = Field(0.3, ge=0.0, le=1.0)
+    kb_keyword_weight: float = Field(0.7, ge=0.0, le=1.0)
+    kb_min_score: float = Field(0.145, ge=0.0, le=1.0)  # below it nothing matches
 
     # Resilience
     rate_limit_per_minute: int = 60
@@ -58,8 +72,12 @@ class Settings(BaseSettings):
     ticketing_adapter: Literal["database", "webhook"] = "database"
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
-    webhook_timeout_seconds: float = 5.0
-    webhook_max_retries: int = 3
+    webhook_timeout_seconds: float = Field(5.0, gt=0)  # per attempt, the whole exchange
+    webhook_max_retries: int = Field(3, ge=0)  # after the first attempt
+    webhook_backoff_seconds: float = Field(0.25, ge=0)  # first retry's delay; doubles, jittered
+    webhook_backoff_max_seconds: float = Field(4.0, ge=0)
+    webhook_retry_after_max_seconds: float = Field(10.0, ge=0)  # longer: give up, keep pending
+    order_system: Literal["database"] = "database"
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:

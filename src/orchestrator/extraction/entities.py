@@ -64,7 +64,7 @@ def extract_entities(text: str, *, today: date | None = None) -> list[Entity]:
     ``today`` anchors relative and year-less dates ("yesterday", "March 3rd"); defaults to the
     local date.
     """
-    reference = today or date.today()
+    reference = today if today is not None else date.today()
     candidates: list[tuple[int, Entity]] = []
     for recognizer in _RECOGNIZERS:
         for match in recognizer.pattern.finditer(text):
@@ -92,7 +92,7 @@ def _digits(surface: str) -> str:
 
 
 def _spoken_digits(words: list[str]) -> str | None:
-    """ "four four seven" -> "447", "double five" -> "55", "forty five" -> "45", "oh" -> "0"."""
+    """Read-out digit groups: "four four seven" -> 447, "double five" -> 55, "oh" -> 0."""
     out: list[str] = []
     repeat, i = 1, 0
     while i < len(words):
@@ -136,14 +136,16 @@ def _read_spoken_id(text: str, pos: int) -> _Found | None:
 
 
 def _read_id(text: str, pos: int, min_digits: int) -> _Found | None:
+    """The id right at ``pos``, written ("A-99812") or read out ("four four seven one two")."""
     compact = p.COMPACT_ID.match(text, pos)
     if compact is not None and len(_digits(compact.group())) >= min_digits:
-        found: _Found | None = (compact.group().upper(), compact.start(), compact.end())
+        found = (compact.group().upper(), compact.start(), compact.end())
+    elif (spoken := _read_spoken_id(text, pos)) is not None and len(spoken[0]) >= min_digits:
+        found = spoken
     else:
-        found = _read_spoken_id(text, pos)
-    if found is None or not min_digits <= len(_digits(found[0])) <= _MAX_ID_DIGITS:
         return None
-    return None if p.UNIT_AFTER.match(text, found[2]) else found
+    too_long = len(_digits(found[0])) > _MAX_ID_DIGITS
+    return None if too_long or p.UNIT_AFTER.match(text, found[2]) else found
 
 
 def _id_after_cue(match: re.Match[str], _today: date) -> _Found | None:
@@ -206,7 +208,7 @@ _CARDINAL_VALUES: dict[str, int] = {**p.DIGIT_WORDS, **p.TEEN_WORDS, **p.TENS_WO
 
 
 def _cardinal(words: list[str]) -> int | None:
-    """ "forty two" -> 42, "a hundred and fifty" -> 150, "two thousand five hundred" -> 2500."""
+    """Spelled-out amounts: "forty two" -> 42, "a hundred and fifty" -> 150."""
     total = current = 0
     for i, word in enumerate(words):
         if word in {"a", "an"}:
@@ -252,7 +254,10 @@ def _most_recent(today: date, month: int, day: int) -> str | None:
 
 
 def _full_year(year: str) -> int:
-    return int(year) if len(year) == 4 else 2000 + int(year) if int(year) < 70 else 1900 + int(year)
+    """Two-digit years pivot at 70: "25" is 2025, "68" is 1968."""
+    if len(year) == 4:
+        return int(year)
+    return 2000 + int(year) if int(year) < 70 else 1900 + int(year)
 
 
 def _month_first(a: int, b: int) -> tuple[int, int]:
@@ -276,7 +281,7 @@ def _date_numeric(match: re.Match[str], today: date) -> _Found | None:
 
 def _date_named_month(match: re.Match[str], today: date) -> _Found | None:
     month_word = match["month"]
-    if month_word.lower() == "may" and not month_word[0].isupper():
+    if month_word == "may" and re.fullmatch(r"\d+\s+may", match.group()):
         return None  # "10 may be too much": the modal verb, not the month
     month = p.MONTHS[month_word.lower()]
     day = int(match["day"]) if match["day"] else p.ORDINAL_DAYS[_words_key(match["dayword"])]
@@ -304,7 +309,7 @@ def _date_relative(match: re.Match[str], today: date) -> _Found | None:
 
 
 def _date_weekday(match: re.Match[str], today: date) -> _Found | None:
-    """ "last tuesday" is the latest Tuesday before today; "next tuesday" the first after it."""
+    """Last Tuesday is the latest Tuesday before today; next Tuesday the first one after it."""
     weekday = p.WEEKDAYS[match["weekday"].lower()]
     if match["which"].lower() == "next":
         day = today + timedelta(days=(weekday - today.weekday()) % 7 or 7)
@@ -320,6 +325,8 @@ def _date_ago(match: re.Match[str], today: date) -> _Found | None:
     return (today - timedelta(days=days)).isoformat(), match.start(), match.end()
 
 
+# Overlap priorities: a cued id beats everything (an order number is not also a phone), an email
+# keeps the digits inside it, and a bare phone shape is the weakest evidence.
 _ID, _EMAIL, _AMOUNT, _DATE, _PHONE = 50, 40, 30, 30, 20
 _RECOGNIZERS: tuple[_Recognizer, ...] = (
     _Recognizer("order_after_cue", EntityType.ORDER_NUMBER, p.ORDER_CUE, _id_after_cue, _ID),

@@ -89,14 +89,14 @@ PHONE_NANP: Final = re.compile(
 )
 # International with a leading +: +44 20 7946 0958, +91 98765 43210, +44 (0)20 7946 0958.
 PHONE_INTERNATIONAL: Final = re.compile(
-    r"(?<![\w+])\+\d{1,3}(?:[ .-]?(?:\(\d{1,4}\)|\d{1,5})){1,6}(?![\w-]|[.,]\d)"
+    r"(?<![\w+])\+\d++(?:[ .-]?(?:\(\d{1,4}\)|\d++)){0,6}(?![\w-]|[.,]\d)"
 )
 # National format with a trunk 0: 020 7946 0958.
 PHONE_TRUNK: Final = re.compile(r"(?<![\w+.-])0\d{2,4}[ -]\d{3,4}[ -]\d{3,4}(?![\w-]|[.,]\d)")
 PHONE_CUE: Final = re.compile(
     r"(?:(?:\b(?:tele)?phone|\bcell(?:phone)?|\bmobile|\btel\b\.?|\bcall ?back|\bcontact)"
     r"(?:\s+(?:number|no\b\.?|#))?"
-    r"|\bcall(?:\s+me)?|\btext(?:\s+me)?|\breach\s+me|\b(?:my|the|your)\s+number)"
+    r"|\bcall(?:\s+me)?|\btext(?:\s+me)?|\breach\s+me|\b(?:my|your)\s+number)"
     r"(?:[\s,]*(?:(?:is|at|on|me|back|uh|um)\b|[#:=-]))*[\s,]*",
     _I,
 )
@@ -126,7 +126,7 @@ AMOUNT_SUFFIXED: Final = re.compile(
     _I,
 )
 AMOUNT_SPOKEN: Final = re.compile(
-    rf"\b(?P<words>(?:an?[\s-]+)?(?:{_CARDINALS})(?:(?:[\s-]+and)?[\s-]+(?:{_CARDINALS}))*)"
+    rf"\b(?P<words>(?:an?[\s-]+)?(?:{_CARDINALS})(?:(?:[\s-]+and)?[\s-]+(?:{_CARDINALS})){{0,11}})"
     r"\s+(?P<cur>dollars?|bucks|rupees?|euros?)\b",
     _I,
 )

@@ -11,11 +11,16 @@ _DIGITS = re.compile(r"\d")
 _NUMERIC_DATE = re.compile(r"(\d{1,4})[/.-](\d{1,2})[/.-](\d{1,4})")
 _YEAR = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+_SPOKEN_WORD = re.compile(r"[a-z]+")
+_SPOKEN = {word: str(digit) for digit, word in enumerate(lexicon.DIGIT_WORDS)} | {"oh": "0"}
 
 
 def digits(value: str) -> str:
-    """The digits of a value, separators dropped."""
-    return "".join(_DIGITS.findall(value))
+    """The digits of a value, separators dropped; read out ("five five") when it has none."""
+    written = "".join(_DIGITS.findall(value))
+    if written:
+        return written
+    return "".join(_SPOKEN.get(word, "") for word in _SPOKEN_WORD.findall(value.lower()))
 
 
 def luhn(value: str) -> bool:
@@ -68,14 +73,14 @@ def date_of_birth(value: str) -> bool:
 
 def identifier(value: str) -> bool:
     """Member, policy and Rx numbers carry several digits; a word alone is not one."""
-    return len(digits(value)) >= 4 or _spoken_digits(value) >= 4
+    return len(digits(value)) >= 4
 
 
 def person(value: str) -> bool:
-    """A weak cue ("This is ...") is followed by a name only if its first word is not common."""
-    words = _WORD.findall(value)
-    return bool(words) and words[0].lower() not in lexicon.COMMON_CAPITALISED
-
-
-def _spoken_digits(value: str) -> int:
-    return sum(1 for word in value.lower().split() if word.strip(",.-") in lexicon.DIGIT_WORDS)
+    """After a weak cue ("This is ...") a name starts with an uncommon word and names no firm."""
+    words = [word.lower() for word in _WORD.findall(value)]
+    return (
+        bool(words)
+        and words[0] not in lexicon.COMMON_CAPITALISED
+        and lexicon.ORGANISATION_WORDS.isdisjoint(words)
+    )

@@ -81,6 +81,12 @@ class Ticket(Base):
     entities: Mapped[list[Any]]
     details: Mapped[dict[str, Any]]
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    # Hand-over to an external ticketing system (webhook adapter); "local" when there is none.
+    delivery: Mapped[str] = mapped_column(String(16), index=True, server_default="local")
+    external_ref: Mapped[str | None] = mapped_column(String(200))
+    delivery_attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    delivery_error: Mapped[str | None] = mapped_column(String(120))
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class ComplianceRecord(Base):
