@@ -230,5 +230,30 @@ def redact(
                 typer.echo(json.dumps(redactor.redact(value).as_dict()))
 
 
+@app.command("pii-eval")
+def pii_eval(
+    data: Annotated[Path, typer.Option(exists=True, dir_okay=False, help="Labelled JSONL")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False,
+) -> None:
+    """Measure PII recall and precision on a labelled JSONL ({"text", "entities": [...]})."""
+    from orchestrator.privacy.evaluate import evaluate as evaluate_pii
+
+    try:
+        report = evaluate_pii(data)
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    figures = report.as_dict()
+    if as_json:
+        typer.echo(json.dumps(figures))
+        return
+    table = Table("type", "support", "recall", "precision", title=f"{report.texts} texts")
+    for kind, score in figures["per_type"].items():  # type: ignore[attr-defined]
+        table.add_row(
+            kind, str(score["support"]), f"{score['recall']:.3f}", f"{score['precision']:.3f}"
+        )
+    table.add_row("overall", str(report.support), f"{report.recall:.3f}", f"{report.precision:.3f}")
+    Console().print(table)
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -102,3 +102,21 @@ def test_when_redact_jsonl_then_one_line_per_input_in_order(tmp_path: Path) -> N
     lines = [json.loads(x) for x in result.stdout.strip().splitlines()]
     assert [x["text"] for x in lines] == ["call me at (555) 123-4567", "no pii here"]
     assert lines[1]["entities"] == []
+
+
+def test_when_pii_eval_then_recall_reported() -> None:
+    data = Path(__file__).resolve().parents[2] / "data" / "eval" / "pii_test.jsonl"
+    result = runner.invoke(app, ["pii-eval", "--data", str(data), "--json"])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.stdout)
+    assert figures["recall"] >= 0.95
+    assert set(figures["per_type"]) >= {"PERSON", "PHONE", "EMAIL", "SSN", "RX_NUMBER"}
+    table = runner.invoke(app, ["pii-eval", "--data", str(data)])
+    assert "overall" in table.stdout
+
+
+def test_when_pii_eval_file_malformed_then_clear_error(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("{not json\n", encoding="utf-8")
+    result = runner.invoke(app, ["pii-eval", "--data", str(bad)])
+    assert result.exit_code == 2

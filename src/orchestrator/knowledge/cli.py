@@ -151,8 +151,8 @@ def evaluate(
         typer.echo(json.dumps(summary))
         return
     _print_figures(f"{summary['n']} questions", [("all", summary)])
-    latency = summary["latency_ms"]
-    typer.echo(f"latency_ms: p50 {latency['p50']}  p95 {latency['p95']}")
+    for key in ("latency_ms", "search_latency_ms"):
+        typer.echo(f"{key}: p50 {summary[key]['p50']}  p95 {summary[key]['p95']}")
 
 
 @app.command()

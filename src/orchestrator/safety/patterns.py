@@ -82,7 +82,7 @@ _STOP = (
 _DRUGISH = (
     rf"(?:(?!{_STOP}\b)[a-z][a-z-]{{2,}}(?:ine|ole|olol|pril|sartan|statin|pam|lam|mycin|"
     r"cillin|cycline|azole|oxacin|ide|one|in|ft|pro|xa|il|ac|ex|ax|ix|ol|al|ta|or|en|fy|an)|"
-    r"\d+(?:\.\d+)? ?(?:mg|mcg|milligrams?|ml))"
+    r"\d+ ?(?:mg|mcg|milligrams?|ml))"
 )
 _DRUG_REF = (
     r"(?:(?:it|this|that|these|them|those)\b(?! (?:morning|week|weekend|time|year|month|day))|"
@@ -94,8 +94,8 @@ _DRUG_REF = (
 _FEEL_ADJ = (
     r"(?:sick|ill|unwell|dizzy|nauseous|nauseated|drowsy|sleepy|tired|exhausted|groggy|"
     r"sluggish|lethargic|anxious|depressed|suicidal|agitated|jittery|shaky|weird|strange|"
-    r"awful|terrible|horrible|off|funny|numb|weak|faint|light-?headed|confused|foggy|spacey|"
-    r"spaced out|out of it|drugged|hungover|restless|irritable|manic|emotionless|empty|"
+    r"awful|terrible|horrible|funny|numb|weak|faint|light-?headed|confused|foggy|spacey|"
+    r"spaced out|drugged|hungover|restless|irritable|manic|emotionless|empty|"
     r"like a zombie|like crap|like shit|like garbage|like death|like (?:i'?m|i am) dying)"
 )
 _SYMPTOM = (
@@ -124,7 +124,7 @@ _SYMPTOM = (
     r"side ?effects?|withdrawals?|symptoms|shortness of breath|trouble breathing|"
     r"difficulty breathing|chest pains?|high blood pressure|hypoglyc\w*|low blood sugar|"
     r"(?:heart|kidney|liver) (?:problems|damage|failure)|sedation|"
-    r"(?:\d+|\w+) (?:pounds|lbs|kilos|kg)|weight|"
+    r"(?:\d+|\w+) (?:pounds|lbs|kilos|kilograms)|weight|"
     r"(?:feel|feeling|felt|been) (?:so |really |very |extremely |super |kind of |kinda |"
     rf"a bit |a little |constantly |always |totally |completely )?{_FEEL_ADJ})"
 )
@@ -134,8 +134,9 @@ _ACUTE = (
     r"shak\w*|trembl\w*|sweat\w*|faint\w*|pass(?:ed|ing)? out|"
     r"(?:heart|pulse) (?:is |was |keeps |started )?(?:racing|pounding|raced|pounded)|"
     r"racing heart|palpitations|chest|breath\w*|seiz\w*|unresponsive|light-?headed|blurr\w*|"
-    r"head ?aches?|stomach|numb\w*|tingl\w*|low blood sugar|rash|hives|itch\w*|swell\w*|"
-    r"(?:feel|feeling|felt) (?:\w+ )?(?:bad|awful|terrible|off|funny|weird|strange|wrong|ill))"
+    r"head ?aches?|stomach ?(?:ache|pain|cramps)|numb(?:ness)?|tingl\w*|low blood sugar|rash|"
+    r"hives|itch\w*|swell\w*|"
+    r"(?:feel|feeling|felt) (?:\w+ )?(?:bad|awful|terrible|funny|weird|strange|wrong|ill))"
 )
 _SUBJ = (
     r"(?:i|i'?ve|i'?m|im|ive|i'?d|we|we'?ve|we'?re|he|she|he'?s|she'?s|they|they'?ve|"
@@ -330,10 +331,10 @@ _DOUBLE = (
     r"(?:a |an |my |his |her |the )?(?:double|triple|doubled|tripled|extra|second|2x|3x|twice the) "
     r"(?:dose|doses|dosage|amount|pills?|tablets?|capsules?|shot|injection)|"
     r"(?:took|taken|gave|given|had|injected) (?:my|his|her|their|the|a|this) (?:[\w-]+ ){0,2}?"
-    r"(?:dose|pills?|tablets?|medication|meds|medicine|insulin|shot|injection) (?:twice|two times)|"
+    r"(?:dose|pills?|tablets?|medication|meds|medicine|insulin|shot|injection) twice|"
     r"double[- ]?dos(?:ed|ing)|doubled up|"
-    r"(?:took|taken|gave|given) (?:it|them|one|two|both) (?:twice|two times)|"
-    r"(?:took|taken|gave|given) (?:an|one|two) (?:extra|more) (?:pills?|tablets?|doses?)|"
+    r"(?:took|taken|gave|given) (?:it|them|one|two|both) twice|"
+    r"(?:took|taken|gave|given) (?:an|one|two) extra (?:pills?|tablets?|doses?)|"
     r"(?:accidentally|mistakenly|by mistake|by accident) (?:took|taken|gave|given|had|injected) "
     r"(?:him |her |them |my \w+ )?(?:two|2|three|3|another|a second|an extra|extra) "
     r"(?:doses?|pills?|tablets?|shots?|injections?)|"
@@ -768,12 +769,12 @@ MEDICATION_ERROR_RULES: tuple[Rule, ...] = (
         (
             r"(?:pills?|tablets?|capsules?|meds|medication|medicine|they|these|them|it) (?:all )?"
             r"(?:look|looks|looked|are|were|is|was|seem|seems|seemed) (?:\w+ ){0,2}?(?:different|"
-            r"a different (?:colou?r|shape|size)|another colou?r|not the same|unfamiliar)"
+            r"a different (?:colou?r|shape|size)|another colou?r|unfamiliar)"
             r"[\s\S]{0,100}?(?<![\w'])(?:took|taken|swallowed|been taking|gave (?:it|them|one))",
             r"(?:took|taken|swallowed|been taking|gave (?:it|them|one)) [\s\S]{0,100}?"
             r"(?<![\w'])(?:pills?|tablets?|capsules?|they|these|them|it) (?:all )?(?:look|looks|"
             r"looked|are|were|was|is) (?:\w+ ){0,2}?(?:different|a different (?:colou?r|shape|size)|"
-            r"another colou?r|not the same)",
+            r"another colou?r)",
         ),
         requires_experience=True,
     ),

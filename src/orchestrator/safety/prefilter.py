@@ -29,16 +29,23 @@ Literal = tuple[str, bool]  # (text, whether a word always starts where it start
 
 WIDTH_CAP = 25  # characters assumed for an unbounded repeat (a word, a run of spaces)
 _EXPAND_LIMIT = 64  # most strings a literal alternation may expand to
-_MIN_LITERAL = 3
+_MIN_LITERAL = 2
 _WORDY = re.compile(r"[\w']+")
 _NOT_WORDY = re.compile(r"[^\w']")
 _REPEATS = ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT")
 # Words too common to anchor on: a pattern prefers any other literal set to one holding these.
 _COMMON = frozenset(
-    "the and have had has was were with from for that this after since when while about "
-    "been get got took take give gave made make not are they them you your can will would "
-    "could should what how did does its i'm i've very really just also some any all one "
-    "out off over into on in to of is it my me he she his her".split()
+    """a about after again all also am an and any are as at back be because been before being
+    but by call called came can come could day days did do does doing done down each even
+    every feel felt few first for from get gets getting give given go going gone good got had
+    has have having he her here him his how i i'd i'll i'm i've if in into is it it's its just
+    know last left let like little long look looking made make many may me might more most
+    much must my need new next no not now of off on once one only or other our out over own
+    please put really right said same say see she should since so some still such take taken
+    than thank thanks that the their them then there these they thing think this those though
+    through time to today told too took two up us use used very want was way we week well
+    went were what when where which while who why will with without work would year yes yet
+    you your""".split()
 )
 
 
@@ -105,11 +112,17 @@ def _ends_at_boundary(items: Any) -> bool:
     return False
 
 
-def _rank(candidate: frozenset[Literal]) -> tuple[bool, int, int, int]:
-    texts = [text for text, _ in candidate]
-    common = any(text in _COMMON for text in texts)
-    scattered = sum(1 for _, initial in candidate if not initial)
-    return (common, scattered, len(texts), -min(map(len, texts)))
+def _rank(candidate: frozenset[Literal]) -> int:
+    """Rough cost of anchoring on ``candidate``: how often a message will contain one of them."""
+    cost = 0
+    for text, initial in candidate:
+        if text in _COMMON or (len(text) < 3 and not initial):
+            cost += 1000  # found in nearly every message
+        elif len(text) < 3:
+            cost += 30
+        else:
+            cost += 1 + max(0, 6 - len(text)) + (0 if initial else 3)
+    return cost
 
 
 def _requirement(items: Any, boundary: bool) -> frozenset[Literal] | None:
@@ -127,7 +140,7 @@ def _requirement(items: Any, boundary: bool) -> frozenset[Literal] | None:
             boundary = boundary or (run == {""} and _is_boundary(op, av))
             continue
         alts = _expand([(op, av)])
-        if alts is not None and "" not in alts:
+        if alts is not None and ("" not in alts or run != {""}):  # optional parts extend a run
             if run == {""}:
                 run_initial = boundary
             grown = {a + b for a in run for b in alts}
@@ -180,12 +193,65 @@ def _width(items: Any) -> int:
     return total
 
 
+SEPARATORS = ".!?"  # a pattern none of whose atoms can match these stays inside one sentence
+
+
+def _class_has(items: Any, char: str) -> bool:
+    """Whether the character class ``items`` (an IN's contents) contains ``char``."""
+    negate, found = False, False
+    for op, av in items:
+        if op is _sre.NEGATE:
+            negate = True
+        elif op is _sre.LITERAL:
+            found = found or chr(av) == char
+        elif op is _sre.RANGE:
+            found = found or av[0] <= ord(char) <= av[1]
+        elif op is _sre.CATEGORY:
+            word = char.isalnum() or char == "_"
+            found = found or {
+                _sre.CATEGORY_WORD: word,
+                _sre.CATEGORY_NOT_WORD: not word,
+                _sre.CATEGORY_SPACE: char.isspace(),
+                _sre.CATEGORY_NOT_SPACE: not char.isspace(),
+                _sre.CATEGORY_DIGIT: char.isdigit(),
+                _sre.CATEGORY_NOT_DIGIT: not char.isdigit(),
+            }.get(av, True)
+        else:
+            return True  # unknown: assume it can
+    return found != negate
+
+
+def _crosses(items: Any, chars: str) -> bool:
+    """Whether some match of ``items`` can consume one of ``chars``."""
+    for op, av in items:
+        if op is _sre.LITERAL:
+            hit = chr(av) in chars
+        elif op is _sre.NOT_LITERAL or op is _sre.ANY:
+            hit = True
+        elif op is _sre.IN:
+            hit = any(_class_has(av, c) for c in chars)
+        elif op is _sre.SUBPATTERN:
+            hit = _crosses(av[-1], chars)
+        elif op is _sre.BRANCH:
+            hit = any(_crosses(b, chars) for b in av[1])
+        elif any(op is _op(name) for name in _REPEATS):
+            hit = _crosses(av[2], chars)
+        elif op in (_sre.AT, _sre.ASSERT, _sre.ASSERT_NOT):
+            hit = False
+        else:
+            hit = True
+        if hit:
+            return True
+    return False
+
+
 @dataclass(frozen=True, slots=True)
 class Plan:
-    """What one pattern needs: literals (None: always run) and the widest match."""
+    """What one pattern needs: literals (None: always run), the widest match, and its reach."""
 
     needs: frozenset[Literal] | None
     width: int | None  # None: unknown, scan the whole text
+    in_sentence: bool = False  # no match can span a sentence separator
 
 
 def plan(regex: re.Pattern[str]) -> Plan:
@@ -202,7 +268,30 @@ def plan(regex: re.Pattern[str]) -> Plan:
         width: int | None = _width(tree)
     except Exception:
         width = None
-    return Plan(needs, width)
+    try:
+        in_sentence = not _crosses(tree, SEPARATORS)
+    except Exception:
+        in_sentence = False
+    return Plan(needs, width, in_sentence)
+
+
+class PatternSet:
+    """Compiled patterns plus their prefilter: yields the matches a full scan would find."""
+
+    def __init__(self, regexes: Sequence[re.Pattern[str]]) -> None:
+        self.regexes = tuple(regexes)
+        self._index = LiteralIndex([plan(regex) for regex in self.regexes])
+
+    def finditer(self, norm: str) -> Iterator[tuple[int, re.Match[str]]]:
+        """(pattern index, match) for every match, pattern by pattern, in text order."""
+        size = len(norm)
+        for i, windows in self._index.live(norm):
+            regex = self.regexes[i]
+            for lo, hi in windows:
+                for match in regex.finditer(norm, lo, hi):
+                    if match.end() == hi < size and (norm[hi].isalnum() or norm[hi] == "_"):
+                        continue  # the window cut a word: not a real right boundary
+                    yield i, match
 
 
 def _tokens(norm: str) -> list[str]:
@@ -261,40 +350,67 @@ class LiteralIndex:
     def live(self, norm: str) -> Iterator[tuple[int, list[tuple[int, int]]]]:
         """Each pattern that may match ``norm`` (in order), with the spans worth searching."""
         present = self._present(norm)
-        live = set(self._always)
+        live: set[int] = set(self._always)
         for lid in present:
             live.update(self._users[lid])
-        size = len(norm)
+        text = _Occurrences(norm)
         present_texts = {self._texts[lid] for lid in present}
         for i in sorted(live):
-            width = self.plans[i].width
-            needs = self.plans[i].needs
-            if width is None or needs is None:
-                yield i, [(0, size)]
+            plan = self.plans[i]
+            if plan.width is None or plan.needs is None:
+                yield i, [(0, len(norm))]
                 continue
-            yield i, _windows(norm, present_texts & _texts(needs), width)
+            spans = text.windows(present_texts & {t for t, _ in plan.needs}, plan)
+            if spans:
+                yield i, spans
 
 
-def _texts(needs: frozenset[Literal]) -> set[str]:
-    return {text for text, _ in needs}
+class _Occurrences:
+    """Where literals sit in one message, and the sentence around each (computed on demand)."""
 
+    MAX_SPANS = 64  # beyond this many occurrences, one scan of the whole text is cheaper
 
-def _windows(norm: str, texts: set[str], width: int) -> list[tuple[int, int]]:
-    """Merged spans of ``width`` characters around every occurrence of ``texts``."""
-    size = len(norm)
-    spans: list[tuple[int, int]] = []
-    for text in texts:
-        at = norm.find(text)
-        while at != -1:
-            spans.append((max(0, at - width), min(size, at + len(text) + width + 1)))
-            if len(spans) > 64:  # a literal everywhere: scanning the whole text is cheaper
+    def __init__(self, norm: str) -> None:
+        self.norm = norm
+        self._at: dict[str, list[tuple[int, int, int]]] = {}
+        self._separators: list[int] | None = None
+
+    def positions(self, text: str) -> list[tuple[int, int, int]]:
+        """(offset, sentence start, sentence end) of each occurrence of ``text``."""
+        found = self._at.get(text)
+        if found is None:
+            if self._separators is None:
+                self._separators = [m.start() for m in _SEPARATOR.finditer(self.norm)]
+            seps, size, found = self._separators, len(self.norm), []
+            at = self.norm.find(text)
+            while at != -1 and len(found) <= self.MAX_SPANS:
+                k = bisect_left(seps, at)
+                found.append((at, seps[k - 1] + 1 if k else 0, seps[k] if k < len(seps) else size))
+                at = self.norm.find(text, at + 1)
+            self._at[text] = found
+        return found
+
+    def windows(self, texts: set[str], plan: Plan) -> list[tuple[int, int]]:
+        """Merged spans that hold every match containing an occurrence of ``texts``."""
+        size, width, in_sentence = len(self.norm), plan.width or 0, plan.in_sentence
+        spans: list[tuple[int, int]] = []
+        for text in texts:
+            reach = len(text) + width + 1
+            for at, sentence_start, sentence_end in self.positions(text):
+                if in_sentence:
+                    spans.append((max(sentence_start, at - width), min(sentence_end, at + reach)))
+                else:
+                    spans.append((max(0, at - width), min(size, at + reach)))
+            if len(spans) > self.MAX_SPANS:
                 return [(0, size)]
-            at = norm.find(text, at + 1)
-    spans.sort()
-    merged: list[tuple[int, int]] = []
-    for lo, hi in spans:
-        if merged and lo <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(hi, merged[-1][1]))
-        else:
-            merged.append((lo, hi))
-    return merged
+        spans.sort()
+        merged: list[tuple[int, int]] = []
+        for lo, hi in spans:
+            if merged and lo <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(hi, merged[-1][1]))
+            else:
+                merged.append((lo, hi))
+        return merged
+
+
+_SEPARATOR = re.compile("[" + re.escape(SEPARATORS) + "]")

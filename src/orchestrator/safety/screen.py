@@ -24,7 +24,7 @@ from functools import cached_property
 
 from orchestrator.domain import Severity
 from orchestrator.safety.patterns import DEFAULT_RULES, Rule, SafetyKind
-from orchestrator.safety.prefilter import LiteralIndex, plan
+from orchestrator.safety.prefilter import PatternSet
 
 logger = logging.getLogger(__name__)
 
@@ -252,10 +252,10 @@ class SafetyScreen:
 
     def __init__(self, rules: Sequence[Rule] = DEFAULT_RULES) -> None:
         self.rules = tuple(rules)
-        self._patterns = tuple(
-            (rule, compile_pattern(pattern)) for rule in self.rules for pattern in rule.patterns
+        self._owners = tuple(rule for rule in self.rules for _ in rule.patterns)
+        self._patterns = PatternSet(
+            [compile_pattern(pattern) for rule in self.rules for pattern in rule.patterns]
         )
-        self._index = LiteralIndex([plan(regex) for _, regex in self._patterns])
 
     def screen_all(self, text: str) -> list[ScreenHit]:
         """Every non-negated, experience-consistent hit, by start offset."""
@@ -276,21 +276,16 @@ class SafetyScreen:
 
     def _scan(self, text: str) -> list[ScreenHit]:
         norm = normalise_for_screen(text)
-        size = len(norm)
         framing = _Framing(norm)
         hits: list[ScreenHit] = []
-        for i, windows in self._index.live(norm):
-            rule, regex = self._patterns[i]
-            for lo, hi in windows:
-                for match in regex.finditer(norm, lo, hi):
-                    start, end = match.span()
-                    if end == hi < size and _is_word_char(norm[hi]):
-                        continue  # the window cut a word: not a real right boundary
-                    if any(is_negated(norm, at, history=True) for at in _anchors(match)):
-                        continue
-                    if rule.requires_experience and framing.informational(start, end):
-                        continue
-                    hits.append(ScreenHit(rule.name, rule.kind, rule.severity, start, end))
+        for i, match in self._patterns.finditer(norm):
+            rule = self._owners[i]
+            if any(is_negated(norm, at, history=True) for at in _anchors(match)):
+                continue
+            start, end = match.span()
+            if rule.requires_experience and framing.informational(start, end):
+                continue
+            hits.append(ScreenHit(rule.name, rule.kind, rule.severity, start, end))
         hits.sort(key=lambda h: (h.start, -SEVERITY_RANK[h.severity]))
         return hits
 
@@ -300,7 +295,3 @@ def _anchors(match: re.Match[str]) -> list[int]:
     return [match.start()] + [
         at for at in (match.start(g) for g in match.re.groupindex) if at > match.start()
     ]
-
-
-def _is_word_char(char: str) -> bool:
-    return char.isalnum() or char == "_"

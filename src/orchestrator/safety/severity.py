@@ -9,6 +9,7 @@ stands just before it ("no chest pain", "not life-threatening").
 from __future__ import annotations
 
 from orchestrator.domain import Severity
+from orchestrator.safety.prefilter import PatternSet
 from orchestrator.safety.screen import (
     SEVERITY_RANK,
     SafetyScreen,
@@ -46,17 +47,15 @@ EMERGENCY_TERMS: dict[str, str] = {
     "fatal": r"life[- ]?threatening|fatal\w*|deaths?|died",
 }
 
-_LEXICON = tuple((name, compile_pattern(p)) for name, p in EMERGENCY_TERMS.items())
+_CONCEPTS = tuple(EMERGENCY_TERMS)
+_LEXICON = PatternSet([compile_pattern(p) for p in EMERGENCY_TERMS.values()])
 
 
 def emergency_terms(text: str) -> list[str]:
     """The emergency concepts named, un-negated, in ``text`` (in lexicon order)."""
     norm = normalise_for_screen(text)
-    found: list[str] = []
-    for name, regex in _LEXICON:
-        if any(not is_negated(norm, m.start()) for m in regex.finditer(norm)):
-            found.append(name)
-    return found
+    found = {_CONCEPTS[i] for i, m in _LEXICON.finditer(norm) if not is_negated(norm, m.start())}
+    return [name for name in _CONCEPTS if name in found]
 
 
 def assess_severity(text: str, screen: SafetyScreen | None = None) -> Severity | None:
