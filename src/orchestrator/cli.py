@@ -34,6 +34,15 @@ console = Console(stderr=True)
 PROGRESS_MIN_ROWS = 50
 
 
+@app.callback()
+def _setup() -> None:
+    """Logs go to stderr as JSON, so stdout carries only what a command prints."""
+    from orchestrator.observability.logging import configure_logging
+
+    settings = Settings()
+    configure_logging(settings.log_level, json=settings.log_json)
+
+
 def _fail(message: str, code: int = 2) -> typer.Exit:
     console.print(f"[red]error:[/red] {message}")
     return typer.Exit(code)

@@ -863,14 +863,17 @@ _INFO = (
     r"condition|status)"
 )
 _DISCLOSE = (
-    r"(?:sent|mailed|emailed|e-mailed|faxed|texted|given|gave|shared|disclosed|leaked|released|"
-    r"shown|showed|exposed|revealed|announced|posted|read out|read aloud|told|discussed|"
-    r"delivered|mentioned|handed|read|said|listed|shouted|yelled|called out|talked about)"
+    r"(?:sent|mailed|emailed|e-mailed|faxed|texted|shared|disclosed|leaked|released|shown|"
+    r"showed|exposed|revealed|announced|posted|read out|read aloud|discussed|delivered|"
+    r"mentioned|handed|shouted|yelled|called out|talked about|gave|read)"
+)
+_OTHER_PARTY = (
+    r"(?:someone|somebody|another|stranger|different|random|wrong|employer|boss|neighbou?r|"
+    r"ex(?:-\w+)?|coworkers?|co-workers?|colleagues?|family|parents?|landlord|school|wife|"
+    r"husband|mother|mom|father|dad|people|everyone|whole)"
 )
 _RECIPIENT = (
-    r"(?:(?:to|with) (?:[\w'-]+ ){0,2}?(?:someone|somebody|another|stranger|different|random|wrong|"
-    r"employer|boss|neighbou?r|ex(?:-\w+)?|coworkers?|co-workers?|colleagues?|family|parents?|"
-    r"landlord|school|wife|husband|mother|mom|father|dad|people|everyone|whole)|"
+    rf"(?:(?:to|with) (?:[\w'-]+ ){{0,2}}?{_OTHER_PARTY}|"
     r"in front of|out loud|aloud|loudly|publicly|without (?:my )?(?:consent|permission))"
 )
 _STAFF = (
@@ -886,6 +889,8 @@ PRIVACY_RULES: tuple[Rule, ...] = (
         Severity.STANDARD,
         (
             rf"{_INFO} (?:[\w-]+ ){{0,4}}?{_DISCLOSE} (?:[\w'-]+ ){{0,4}}?{_RECIPIENT}",
+            rf"{_INFO} (?:[\w-]+ ){{0,4}}?(?:given|told|said) (?:[\w'-]+ ){{0,4}}?(?:to|with) "
+            rf"(?:[\w'-]+ ){{0,2}}?{_OTHER_PARTY}",
             rf"{_INFO} (?:[\w-]+ ){{0,3}}?(?:was|were|got|has been|have been|had been|being) "
             r"(?:leaked|exposed|disclosed|stolen|hacked|compromised|breached|made public|"
             r"posted online)",

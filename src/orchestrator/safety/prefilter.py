@@ -18,7 +18,7 @@ from __future__ import annotations
 import importlib
 import re
 from bisect import bisect_left
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,6 +46,16 @@ _COMMON = frozenset(
     through time to today told too took two up us use used very want was way we week well
     went were what when where which while who why will with without work would year yes yet
     you your""".split()
+)
+
+
+# Words a pharmacy's messages use all the time: better than common words, worse than the rest.
+_FREQUENT = frozenset(
+    """medication medications medicine medicines meds med pill pills prescription prescriptions
+    tablet tablets capsule capsules dose doses dosage doctor pharmacy pharmacist refill refills
+    order orders bottle bottles box insulin health file data details information info account
+    insurance blood pressure drug drugs generic brand delivery package record records history
+    name list status condition results result number""".split()
 )
 
 
@@ -93,9 +103,12 @@ def _is_space_run(op: Any, av: Any) -> bool:
     return op is _sre.MAX_REPEAT and av[0] >= 1 and str(av[2]) == _SPACE_RUN
 
 
-def _ends_at_boundary(items: Any) -> bool:
-    """Whether every match of ``items`` ends just after whitespace (so a word starts next)."""
-    for op, av in reversed(list(items)):
+def _ends_at_boundary(items: Any, before: bool = False) -> bool:
+    """Whether every match of ``items`` ends just after whitespace (so a word starts next);
+    ``before`` says whether that held where ``items`` began (for items that may be empty)."""
+    items = list(items)
+    for k in range(len(items) - 1, -1, -1):
+        op, av = items[k]
         if op in (_sre.AT, _sre.ASSERT, _sre.ASSERT_NOT):
             if _is_boundary(op, av):
                 return True
@@ -106,10 +119,13 @@ def _ends_at_boundary(items: Any) -> bool:
             return _ends_at_boundary(av[-1])
         if op is _sre.BRANCH:
             return all(_ends_at_boundary(b) for b in av[1])
-        if any(op is _op(name) for name in _REPEATS) and av[0] >= 1:
-            return _ends_at_boundary(av[2])
+        if any(op is _op(name) for name in _REPEATS):
+            if av[0] >= 1:
+                return _ends_at_boundary(av[2])
+            # optional: either it ran (and ended at a boundary) or it did not
+            return _ends_at_boundary(av[2]) and _ends_at_boundary(items[:k], before)
         return False
-    return False
+    return before
 
 
 def _rank(candidate: frozenset[Literal]) -> int:
@@ -118,6 +134,8 @@ def _rank(candidate: frozenset[Literal]) -> int:
     for text, initial in candidate:
         if text in _COMMON or (len(text) < 3 and not initial):
             cost += 1000  # found in nearly every message
+        elif text in _FREQUENT:
+            cost += 100
         elif len(text) < 3:
             cost += 30
         else:
@@ -166,13 +184,42 @@ def _requirement(items: Any, boundary: bool) -> frozenset[Literal] | None:
             sub = _requirement(av[2], boundary)
         if sub:
             candidates.append(sub)
-        if repeat and av[0] == 0:  # optional: a word starts next only if it did either way
-            boundary = boundary and _ends_at_boundary(av[2])
-        else:
-            boundary = _ends_at_boundary([(op, av)])
+        boundary = _ends_at_boundary([(op, av)], boundary)
     flush()
     usable = [c for c in candidates if min(len(text) for text, _ in c) >= _MIN_LITERAL]
     return min(usable, key=_rank) if usable else None
+
+
+def _lead(items: Any, boundary: bool) -> frozenset[Literal] | None:
+    """Literals one of which every match of ``items`` starts with; None if none can be named."""
+    run: set[str] = {""}
+    run_initial = boundary
+    for op, av in items:
+        if op in (_sre.AT, _sre.ASSERT, _sre.ASSERT_NOT):
+            boundary = boundary or (run == {""} and _is_boundary(op, av))
+            continue
+        alts = _expand([(op, av)])
+        if alts is not None and ("" not in alts or run != {""}):
+            if run == {""}:
+                run_initial = boundary
+            grown = {a + b for a in run for b in alts}
+            if len(grown) > _EXPAND_LIMIT:
+                break
+            run = grown
+            continue
+        if run != {""}:
+            break
+        if op is _sre.SUBPATTERN:
+            return _lead(av[-1], boundary)
+        if op is _sre.BRANCH:
+            subs = [_lead(b, boundary) for b in av[1]]
+            return frozenset().union(*(s or () for s in subs)) if all(subs) else None
+        if any(op is _op(name) for name in _REPEATS) and av[0] >= 1:
+            return _lead(av[2], boundary)
+        return None
+    if "" in run:
+        return None
+    return frozenset((text, run_initial) for text in run)
 
 
 def _width(items: Any) -> int:
@@ -252,6 +299,7 @@ class Plan:
     needs: frozenset[Literal] | None
     width: int | None  # None: unknown, scan the whole text
     in_sentence: bool = False  # no match can span a sentence separator
+    anchored: bool = False  # every match starts with one of ``needs``: try only there
 
 
 def plan(regex: re.Pattern[str]) -> Plan:
@@ -262,8 +310,12 @@ def plan(regex: re.Pattern[str]) -> Plan:
         return Plan(None, None)
     try:
         needs = _requirement(tree, False)
+        lead = _lead(tree, False)
     except Exception:
-        needs = None
+        needs = lead = None
+    usable = lead is not None and min(len(text) for text, _ in lead) >= _MIN_LITERAL
+    if lead is not None and usable and _rank(lead) < 1000:
+        return Plan(lead, None, anchored=True)
     try:
         width: int | None = _width(tree)
     except Exception:
@@ -285,8 +337,14 @@ class PatternSet:
     def finditer(self, norm: str) -> Iterator[tuple[int, re.Match[str]]]:
         """(pattern index, match) for every match, pattern by pattern, in text order."""
         size = len(norm)
-        for i, windows in self._index.live(norm):
+        for i, anchored, windows in self._index.live(norm):
             regex = self.regexes[i]
+            if anchored:
+                for at, _ in windows:
+                    match = regex.match(norm, at)
+                    if match is not None:
+                        yield i, match
+                continue
             for lo, hi in windows:
                 for match in regex.finditer(norm, lo, hi):
                     if match.end() == hi < size and (norm[hi].isalnum() or norm[hi] == "_"):
@@ -320,35 +378,41 @@ class LiteralIndex:
                     self._users.append([])
                 self._users[lid].append(i)
         self._texts = [text for text, _ in ids]
+        self._need_texts = [frozenset(t for t, _ in p.needs or ()) for p in self.plans]
         self._prefix: dict[str, list[int]] = {}  # word-initial literals, looked up as prefixes
-        self._anywhere: list[tuple[str, int]] = []  # the rest, found by substring search
+        # The rest are found by substring search, after a cheap check on their first word
+        # when they start one ("month old" needs a token starting "month").
+        self._anywhere: list[tuple[str, str, int]] = []
         for (text, initial), lid in ids.items():
             if initial and not _NOT_WORDY.search(text):
                 self._prefix.setdefault(text, []).append(lid)
             else:
-                self._anywhere.append((text, lid))
-        self._sorted_prefix = sorted(self._prefix)
-        self._lengths = sorted({len(text) for text in self._prefix})
+                self._anywhere.append((text, _head(text, initial), lid))
+        # One regex finds, at the start of each distinct token, the longest literal it begins
+        # with; every shorter literal that is a prefix of that one is then present too.
+        self._finder = re.compile(r"(?<!\S)" + _trie(self._prefix))
+        self._closure = {
+            text: [lid for k in range(1, len(text) + 1) for lid in self._prefix.get(text[:k], ())]
+            for text in self._prefix
+        }
 
     def _present(self, norm: str) -> set[int]:
         tokens = _tokens(norm)
         found: set[int] = set()
-        if len(tokens) * len(self._lengths) <= len(self._sorted_prefix):
-            for token in tokens:  # few tokens: look each one's prefixes up
-                for length in self._lengths:
-                    if length > len(token):
-                        break
-                    found.update(self._prefix.get(token[:length], ()))
-        else:  # many tokens: look each literal up among the sorted tokens
-            for text in self._sorted_prefix:
-                i = bisect_left(tokens, text)
-                if i < len(tokens) and tokens[i].startswith(text):
-                    found.update(self._prefix[text])
-        found.update(lid for text, lid in self._anywhere if text in norm)
+        for text in self._finder.findall(" ".join(tokens)):
+            found.update(self._closure[text])
+        for text, head, lid in self._anywhere:
+            if head:
+                i = bisect_left(tokens, head)
+                if i == len(tokens) or not tokens[i].startswith(head):
+                    continue
+            if text in norm:
+                found.add(lid)
         return found
 
-    def live(self, norm: str) -> Iterator[tuple[int, list[tuple[int, int]]]]:
-        """Each pattern that may match ``norm`` (in order), with the spans worth searching."""
+    def live(self, norm: str) -> Iterator[tuple[int, bool, list[tuple[int, int]]]]:
+        """Each pattern that may match ``norm`` (in order): whether it is anchored, and the
+        spans worth searching (for an anchored pattern, the offsets a match may start at)."""
         present = self._present(norm)
         live: set[int] = set(self._always)
         for lid in present:
@@ -357,12 +421,43 @@ class LiteralIndex:
         present_texts = {self._texts[lid] for lid in present}
         for i in sorted(live):
             plan = self.plans[i]
-            if plan.width is None or plan.needs is None:
-                yield i, [(0, len(norm))]
-                continue
-            spans = text.windows(present_texts & {t for t, _ in plan.needs}, plan)
-            if spans:
-                yield i, spans
+            if plan.needs is None or (plan.width is None and not plan.anchored):
+                yield i, False, [(0, len(norm))]
+            elif plan.anchored:
+                found = present_texts & self._need_texts[i]
+                starts = sorted({at for t in found for at, _, _ in text.positions(t)})
+                yield i, True, [(at, at) for at in starts]
+            else:
+                yield i, False, text.windows(present_texts & self._need_texts[i], plan)
+
+
+def _head(text: str, initial: bool) -> str:
+    """A word of ``text`` that must start a token wherever ``text`` occurs ("" if none)."""
+    for m in _WORDY.finditer(text):
+        if len(m.group()) > _MIN_LITERAL and (m.start() > 0 or initial):
+            return m.group()
+    return ""
+
+
+def _trie(words: Iterable[str]) -> str:
+    """A regex matching any of ``words``, longest first, shaped as a trie (fast to try)."""
+    root: dict[str, Any] = {}
+    for word in words:
+        node = root
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def build(node: dict[str, Any]) -> str:
+        branches = [re.escape(char) + build(child) for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if "" in node:
+            return "(?:" + body + ")?" if len(branches) == 1 else body + "?"
+        return body
+
+    return "(?:" + build(root) + ")" if root else "(?!)"
 
 
 class _Occurrences:

@@ -43,7 +43,11 @@ class ScreenHit:
 # --- normalisation ------------------------------------------------------------------------
 
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00b4": "'"})
-_FILLER = re.compile(r"(?<![\w'])(?:u+h+m*|u+m+|h+m+|e+r+m+|a+h+)(?![\w'])")
+# "um", "uh", "hmm", "erm", "ahh" as whole words; each branch opens on a literal so the
+# engine can skip ahead, and checks the word boundary behind its first letter.
+_FILLER = re.compile(
+    r"(?:u(?<![\w']u)u*(?:h+m*|m+)|h(?<![\w']h)h*m+|e(?<![\w']e)e*r+m+|a(?<![\w']a)a*h+)(?![\w'])"
+)
 
 
 def normalise_for_screen(text: str) -> str:

@@ -107,6 +107,9 @@ class InformationalWorkflow(Workflow):
             except IntegrityError:  # another replica loaded it at the same moment
                 log.info("kb_load_raced", path=str(directory))
                 return
+            except Exception:  # degraded, not down: questions get contact options meanwhile
+                log.exception("kb_load_failed", path=str(directory))
+                return
         log.info("kb_loaded", path=str(directory), added=len(report.added))
 
     async def search(self, text: str, vector: Vectors | None, k: int = 1 + RELATED) -> list[Hit]:
