@@ -6,6 +6,9 @@ import pytest
 
 from orchestrator.domain import Severity
 from orchestrator.safety import DEFAULT_RULES, Rule, SafetyKind, SafetyScreen
+from orchestrator.safety.prefilter import PatternSet
+from orchestrator.safety.screen import compile_pattern, normalise_for_screen
+from orchestrator.safety.severity import EMERGENCY_TERMS
 
 URGENT, HIGH, STANDARD = Severity.URGENT, Severity.HIGH, Severity.STANDARD
 
@@ -457,3 +460,51 @@ def test_default_rules_have_unique_names_prefixed_by_their_family() -> None:
     assert {r.name.split(".")[0] for r in DEFAULT_RULES} == set(family.values())
     for r in DEFAULT_RULES:
         assert r.name.split(".")[0] == family[r.kind], r.name
+
+
+HISTORY = [
+    "I had a reaction to penicillin as a child, can I take amoxicillin?",
+    "I had an allergic reaction to sulfa years ago",
+    "My mom had a stroke last year and needs her blood thinner refilled",
+    "I had seizures as a kid, is bupropion safe?",
+]
+
+
+@pytest.mark.parametrize("text", HISTORY)
+def test_when_event_is_history_then_screen_stays_silent(screen: SafetyScreen, text: str) -> None:
+    assert screen.screen_all(text) == [], text
+
+
+# The prefilter (prefilter.py) may only make scanning faster: it must never lose a match.
+FILLER = "We also discussed the delivery window, the copay and my insurance card. " * 12
+SAMPLES = (
+    [text for text, *_ in POSITIVES]
+    + NEGATED
+    + HARD_NEGATIVES
+    + HISTORY
+    + [FILLER + text + " " + FILLER for text, *_ in POSITIVES[::9]]
+    + ["\n".join(text for text, *_ in POSITIVES[i : i + 8]) for i in range(0, len(POSITIVES), 8)]
+    + ["um uh " + " ".join(text.lower() for text, *_ in POSITIVES[:40]).replace(".", " ")]
+)
+
+
+@pytest.mark.parametrize(
+    "patterns",
+    [
+        [p for rule in DEFAULT_RULES for p in rule.patterns],
+        list(EMERGENCY_TERMS.values()),
+    ],
+    ids=["rules", "lexicon"],
+)
+def test_prefiltered_search_finds_every_match_a_full_scan_finds(patterns: list[str]) -> None:
+    regexes = [compile_pattern(p) for p in patterns]
+    prefiltered = PatternSet(regexes)
+    for text in SAMPLES:
+        norm = normalise_for_screen(text)
+        fast: set[tuple[int, int]] = set()
+        for i, match in prefiltered.finditer(norm):
+            assert regexes[i].match(norm, match.start()) is not None
+            fast.add((i, match.start()))
+        for i, regex in enumerate(regexes):
+            for match in regex.finditer(norm):
+                assert (i, match.start()) in fast, (patterns[i][:60], text[:60])

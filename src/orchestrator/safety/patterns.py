@@ -153,6 +153,12 @@ _NOT_PAST = (
     r"as a (?:child|kid|baby|teen)|when (?:i|he|she) was (?:a |little|young)|"
     r"\d+ (?:years?|months?) ago|(?:many |a few |a couple of |several )?(?:years|months) ago))"
 )
+# History later in the clause: "had a reaction to penicillin as a child".
+_NOT_HISTORY_AFTER = (
+    r"(?![^.?!\n]{0,40}?(?<![\w'])(?:as a (?:child|kid|baby|teen(?:ager)?)|"
+    r"(?:many |a few |several |\d+ )?years ago|in (?:19|20)\d\d|"
+    r"when (?:i|he|she) was (?:a |little|young|small)))"
+)
 # "seizure medication", "chest pain spray": a product, not an event.
 _NOT_PRODUCT = (
     r"(?! (?:med\w*|pills?|drugs?|prescriptions?|rx|tablets?|refills?|spray|patch|"
@@ -497,9 +503,10 @@ ALLERGY_RULES: tuple[Rule, ...] = (
             r"experienc\w*|suffer\w*|think (?:i'?m|i am|it'?s|he'?s|she'?s|this is|i have|i had)|"
             r"is|was|it'?s) (?:(?:a|an|some|sort of|kind of|bad|severe|serious|mild|minor|major|"
             r"weird|strange|possible|huge|massive|having|an?) )*"
-            r"(?P<term>allergic reactions?|allergic response|allerg(?:y|ies) (?:attack|flare))",
+            r"(?P<term>allergic reactions?|allergic response|allerg(?:y|ies) (?:attack|flare))"
+            + _NOT_HISTORY_AFTER,
             r"allergic reactions? (?:to|from|after|since) (?:my|his|her|the|this|these|it|your|"
-            rf"{_DRUGISH})",
+            rf"{_DRUGISH})" + _NOT_HISTORY_AFTER,
             rf"(?:reacting|reacted|reacts) (?:badly |poorly |terribly )?to {_DRUG_REF}",
             r"(?:think|guess|believe|pretty sure|must be|might be|may be|turns out|realized|seems?) "
             r"(?:that )?(?:i'?m|im|i am|he'?s|she'?s|he is|she is|my \w+ is|we'?re) (?:\w+ )?"
@@ -589,7 +596,7 @@ ADVERSE_RULES: tuple[Rule, ...] = (
             r"a few|bad|terrible|horrible|severe|awful|nasty|weird|strange|serious|the|these|"
             r"those|many|major|really bad|such bad|such|so many|crazy|intense|unbearable|"
             r"debilitating|possible) )*(?P<term>side ?effects?|adverse (?:drug )?(?:reactions?|"
-            r"effects?|events?)|bad reactions?|a reaction|reactions? to)",
+            r"effects?|events?)|bad reactions?|a reaction|reactions? to)" + _NOT_HISTORY_AFTER,
             r"side ?effects? (?:\w+ ){0,3}?(?:are|were|is|was|have been|has been|got|get|are getting)"
             r" (?:so |really |too |very |pretty |quite |just |absolutely )?(?:bad|terrible|"
             r"horrible|awful|severe|unbearable|intolerable|brutal|rough|intense|strong|crazy|"

@@ -1,16 +1,20 @@
-"""Literal prefilter: run only the patterns a message can match, only where they can match it.
+"""Literal prefilter: run only the patterns a message can match, only where they can match.
 
-Scanning ~150 patterns over 5,000 characters costs milliseconds; a message holds the words
-of a handful at most. Each compiled pattern is analysed once for
+Scanning ~160 patterns over 5,000 characters costs milliseconds, yet a message holds the
+words of a handful at most. Each compiled pattern is analysed once, from its parse tree:
 
-* a set of literals, one of which every match must contain ("breath", "seal", ...), and
-* a bound on the width of a match (unbounded repeats counted as ``WIDTH_CAP`` characters).
+* if every match starts with one of a few uncommon literals ("chest", "seiz"), the pattern
+  is *anchored*: it is tried with ``match`` at their occurrences only;
+* otherwise the analysis names the rarest set of literals one of which every match
+  contains, and how far a match can reach before and after it; the pattern is searched in
+  windows around their occurrences, cut at sentence ends when it cannot cross one;
+* a pattern none of whose literals occurs in a message is skipped.
 
-Per message, a pattern none of whose literals occurs is skipped; otherwise it is searched
-only in windows around those literals' occurrences. The analysis reads the regex parse
-tree (``re._parser``, private but stable since Python 3.11); whatever it does not
-understand makes the pattern always run over the whole text, so the prefilter can cost
-speed, never recall.
+Literals that start a word are looked up among the message's distinct tokens with one
+trie-shaped regex; the rest by substring search. Reach is computed with unbounded repeats
+(a word, a run of spaces) counted as ``WIDTH_CAP`` characters. The analysis reads
+``re._parser`` (private, stable since Python 3.11); whatever it does not understand makes
+the pattern run over the whole text, so a surprise costs speed, not recall.
 """
 
 from __future__ import annotations
@@ -20,12 +24,12 @@ import re
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 _parser: Any = importlib.import_module("re._parser")
 _sre: Any = importlib.import_module("re._constants")
 
-Literal = tuple[str, bool]  # (text, whether a word always starts where it starts)
+Needle = tuple[str, bool]  # a literal, and whether a word always starts where it starts
 
 WIDTH_CAP = 25  # characters assumed for an unbounded repeat (a word, a run of spaces)
 _EXPAND_LIMIT = 64  # most strings a literal alternation may expand to
@@ -34,7 +38,11 @@ _WORDY = re.compile(r"[\w']+")
 _NOT_WORDY = re.compile(r"[^\w']")
 _REPEATS = ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT")
 # Words too common to anchor on: a pattern prefers any other literal set to one holding these.
-_COMMON = frozenset(
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+_COMMON = _words(
     """a about after again all also am an and any are as at back be because been before being
     but by call called came can come could day days did do does doing done down each even
     every feel felt few first for from get gets getting give given go going gone good got had
@@ -45,17 +53,17 @@ _COMMON = frozenset(
     than thank thanks that the their them then there these they thing think this those though
     through time to today told too took two up us use used very want was way we week well
     went were what when where which while who why will with without work would year yes yet
-    you your""".split()
+    you your"""
 )
 
 
 # Words a pharmacy's messages use all the time: better than common words, worse than the rest.
-_FREQUENT = frozenset(
+_FREQUENT = _words(
     """medication medications medicine medicines meds med pill pills prescription prescriptions
     tablet tablets capsule capsules dose doses dosage doctor pharmacy pharmacist refill refills
     order orders bottle bottles box insulin health file data details information info account
     insurance blood pressure drug drugs generic brand delivery package record records history
-    name list status condition results result number""".split()
+    name list status condition results result number"""
 )
 
 
@@ -104,8 +112,10 @@ def _is_space_run(op: Any, av: Any) -> bool:
 
 
 def _ends_at_boundary(items: Any, before: bool = False) -> bool:
-    """Whether every match of ``items`` ends just after whitespace (so a word starts next);
-    ``before`` says whether that held where ``items`` began (for items that may be empty)."""
+    """Whether every match of ``items`` ends just after whitespace (a word starts next).
+
+    ``before`` says whether that held where ``items`` began, for items that may be empty.
+    """
     items = list(items)
     for k in range(len(items) - 1, -1, -1):
         op, av = items[k]
@@ -128,7 +138,7 @@ def _ends_at_boundary(items: Any, before: bool = False) -> bool:
     return before
 
 
-def _rank(candidate: frozenset[Literal]) -> int:
+def _rank(candidate: frozenset[Needle]) -> int:
     """Rough cost of anchoring on ``candidate``: how often a message will contain one of them."""
     cost = 0
     for text, initial in candidate:
@@ -143,28 +153,48 @@ def _rank(candidate: frozenset[Literal]) -> int:
     return cost
 
 
-def _requirement(items: Any, boundary: bool) -> frozenset[Literal] | None:
-    """Literals one of which every match of ``items`` contains; None if none can be named."""
-    candidates: list[frozenset[Literal]] = []
+class _Anchor(NamedTuple):
+    """Literals every match contains, and how far a match reaches around where one starts."""
+
+    literals: frozenset[Needle]
+    before: int  # most characters from the match's start to the literal's start
+    after: int  # most characters from the literal's start to the match's end
+
+
+def _union(anchors: list[_Anchor]) -> _Anchor:
+    return _Anchor(
+        frozenset().union(*(a.literals for a in anchors)),
+        max(a.before for a in anchors),
+        max(a.after for a in anchors),
+    )
+
+
+def _requirement(items: Any, boundary: bool) -> _Anchor | None:
+    """The cheapest set of literals one of which every match of ``items`` contains."""
+    items = list(items)
+    widths = [_width([item]) for item in items]
+    rest = [sum(widths[k:]) for k in range(len(items) + 1)]  # max width from item k to the end
+    candidates: list[_Anchor] = []
     run: set[str] = {""}
-    run_initial = boundary
+    run_initial, run_from = boundary, 0
 
     def flush() -> None:
         if run != {""} and "" not in run:
-            candidates.append(frozenset((text, run_initial) for text in run))
+            literals = frozenset((text, run_initial) for text in run)
+            candidates.append(_Anchor(literals, rest[0] - rest[run_from], rest[run_from]))
 
-    for op, av in items:
+    for k, (op, av) in enumerate(items):
         if op in (_sre.AT, _sre.ASSERT, _sre.ASSERT_NOT):  # zero-width: the run stays whole
             boundary = boundary or (run == {""} and _is_boundary(op, av))
             continue
         alts = _expand([(op, av)])
         if alts is not None and ("" not in alts or run != {""}):  # optional parts extend a run
             if run == {""}:
-                run_initial = boundary
+                run_initial, run_from = boundary, k
             grown = {a + b for a in run for b in alts}
             if len(grown) > _EXPAND_LIMIT:
                 flush()
-                grown, run_initial = alts, False
+                grown, run_initial, run_from = alts, False, k
             run, boundary = grown, False
             continue
         flush()
@@ -172,25 +202,26 @@ def _requirement(items: Any, boundary: bool) -> frozenset[Literal] | None:
         if _is_space_run(op, av):
             boundary = True
             continue
-        sub: frozenset[Literal] | None = None
-        repeat = any(op is _op(name) for name in _REPEATS)
+        sub: _Anchor | None = None
         if op is _sre.SUBPATTERN:
             sub = _requirement(av[-1], boundary)
         elif op is _sre.BRANCH:
             subs = [_requirement(b, boundary) for b in av[1]]
-            if all(s is not None for s in subs):
-                sub = frozenset().union(*(s or () for s in subs))
-        elif repeat and av[0] >= 1:
+            sub = _union([s for s in subs if s]) if all(subs) else None
+        elif any(op is _op(name) for name in _REPEATS) and av[0] >= 1:
             sub = _requirement(av[2], boundary)
-        if sub:
-            candidates.append(sub)
+            if sub is not None:  # in the first repetition; later ones follow it
+                sub = sub._replace(after=sub.after + widths[k] - _width(av[2]))
+        if sub is not None:
+            before = rest[0] - rest[k]
+            candidates.append(_Anchor(sub.literals, before + sub.before, sub.after + rest[k + 1]))
         boundary = _ends_at_boundary([(op, av)], boundary)
     flush()
-    usable = [c for c in candidates if min(len(text) for text, _ in c) >= _MIN_LITERAL]
-    return min(usable, key=_rank) if usable else None
+    usable = [c for c in candidates if min(len(t) for t, _ in c.literals) >= _MIN_LITERAL]
+    return min(usable, key=lambda c: _rank(c.literals)) if usable else None
 
 
-def _lead(items: Any, boundary: bool) -> frozenset[Literal] | None:
+def _lead(items: Any, boundary: bool) -> frozenset[Needle] | None:
     """Literals one of which every match of ``items`` starts with; None if none can be named."""
     run: set[str] = {""}
     run_initial = boundary
@@ -235,6 +266,8 @@ def _width(items: Any) -> int:
         elif any(op is _op(name) for name in _REPEATS):
             times = WIDTH_CAP if av[1] is _sre.MAXREPEAT or av[1] > 10_000 else av[1]
             total += times * _width(av[2])
+        elif op is _sre.ASSERT and av[0] == 1:  # a lookahead reads on past the match
+            total += _width(av[1])
         elif op not in (_sre.AT, _sre.ASSERT, _sre.ASSERT_NOT):
             raise ValueError(f"no width rule for {op}")
     return total
@@ -294,37 +327,31 @@ def _crosses(items: Any, chars: str) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Plan:
-    """What one pattern needs: literals (None: always run), the widest match, and its reach."""
+    """What one pattern needs: literals (None: always run), reach, and how to search."""
 
-    needs: frozenset[Literal] | None
-    width: int | None  # None: unknown, scan the whole text
+    needs: frozenset[Needle] | None
+    before: int = 0  # most characters a match may start before a needed literal
+    after: int = 0  # most characters a match may end after a needed literal starts
     in_sentence: bool = False  # no match can span a sentence separator
     anchored: bool = False  # every match starts with one of ``needs``: try only there
+
+
+ALWAYS = Plan(None)
 
 
 def plan(regex: re.Pattern[str]) -> Plan:
     """Analyse a compiled pattern; any surprise degrades to "always run, whole text"."""
     try:
         tree = _parser.parse(regex.pattern, regex.flags)
-    except Exception:
-        return Plan(None, None)
-    try:
-        needs = _requirement(tree, False)
         lead = _lead(tree, False)
+        if lead and min(len(t) for t, _ in lead) >= _MIN_LITERAL and _rank(lead) < 1000:
+            return Plan(lead, anchored=True)
+        anchor = _requirement(tree, False)
+        if anchor is None:
+            return ALWAYS
+        return Plan(anchor.literals, anchor.before, anchor.after, not _crosses(tree, SEPARATORS))
     except Exception:
-        needs = lead = None
-    usable = lead is not None and min(len(text) for text, _ in lead) >= _MIN_LITERAL
-    if lead is not None and usable and _rank(lead) < 1000:
-        return Plan(lead, None, anchored=True)
-    try:
-        width: int | None = _width(tree)
-    except Exception:
-        width = None
-    try:
-        in_sentence = not _crosses(tree, SEPARATORS)
-    except Exception:
-        in_sentence = False
-    return Plan(needs, width, in_sentence)
+        return ALWAYS
 
 
 class PatternSet:
@@ -336,7 +363,6 @@ class PatternSet:
 
     def finditer(self, norm: str) -> Iterator[tuple[int, re.Match[str]]]:
         """(pattern index, match) for every match, pattern by pattern, in text order."""
-        size = len(norm)
         for i, anchored, windows in self._index.live(norm):
             regex = self.regexes[i]
             if anchored:
@@ -346,10 +372,26 @@ class PatternSet:
                         yield i, match
                 continue
             for lo, hi in windows:
-                for match in regex.finditer(norm, lo, hi):
-                    if match.end() == hi < size and (norm[hi].isalnum() or norm[hi] == "_"):
-                        continue  # the window cut a word: not a real right boundary
-                    yield i, match
+                yield from ((i, m) for m in _search(regex, norm, lo, hi))
+
+
+def _search(regex: re.Pattern[str], norm: str, lo: int, hi: int) -> Iterator[re.Match[str]]:
+    """Matches starting in [lo, hi), as the whole text has them.
+
+    The window's end can hide text a lookahead would have read ("had a stroke| last year"),
+    so each match short of the text's end is confirmed against the whole text; a failed
+    one resumes the search just after its start, so that nothing it spanned is skipped.
+    """
+    at = lo
+    while (match := regex.search(norm, at, hi)) is not None:
+        if hi < len(norm):
+            confirmed = regex.match(norm, match.start())
+            if confirmed is None:
+                at = match.start() + 1
+                continue
+            match = confirmed
+        yield match
+        at = max(match.end(), match.start() + 1)
 
 
 def _tokens(norm: str) -> list[str]:
@@ -368,7 +410,7 @@ class LiteralIndex:
 
     def __init__(self, plans: Sequence[Plan]) -> None:
         self.plans = tuple(plans)
-        ids: dict[Literal, int] = {}
+        ids: dict[Needle, int] = {}
         self._users: list[list[int]] = []  # literal id -> plans that need it
         self._always = [i for i, p in enumerate(self.plans) if p.needs is None]
         for i, p in enumerate(self.plans):
@@ -411,8 +453,8 @@ class LiteralIndex:
         return found
 
     def live(self, norm: str) -> Iterator[tuple[int, bool, list[tuple[int, int]]]]:
-        """Each pattern that may match ``norm`` (in order): whether it is anchored, and the
-        spans worth searching (for an anchored pattern, the offsets a match may start at)."""
+        """(pattern, anchored, spans) for each pattern that may match ``norm``, in order;
+        for an anchored pattern the spans are (offset, offset) where a match may start."""
         present = self._present(norm)
         live: set[int] = set(self._always)
         for lid in present:
@@ -421,12 +463,15 @@ class LiteralIndex:
         present_texts = {self._texts[lid] for lid in present}
         for i in sorted(live):
             plan = self.plans[i]
-            if plan.needs is None or (plan.width is None and not plan.anchored):
+            if plan.needs is None:
                 yield i, False, [(0, len(norm))]
             elif plan.anchored:
-                found = present_texts & self._need_texts[i]
-                starts = sorted({at for t in found for at, _, _ in text.positions(t)})
-                yield i, True, [(at, at) for at in starts]
+                lists = [text.positions(t) for t in present_texts & self._need_texts[i]]
+                if any(len(found) > _Occurrences.MAX_SPANS for found in lists):
+                    yield i, False, [(0, len(norm))]  # too many to try one by one
+                else:
+                    starts = sorted({at for found in lists for at, _, _ in found})
+                    yield i, True, [(at, at) for at in starts]
             else:
                 yield i, False, text.windows(present_texts & self._need_texts[i], plan)
 
@@ -487,15 +532,14 @@ class _Occurrences:
 
     def windows(self, texts: set[str], plan: Plan) -> list[tuple[int, int]]:
         """Merged spans that hold every match containing an occurrence of ``texts``."""
-        size, width, in_sentence = len(self.norm), plan.width or 0, plan.in_sentence
+        size, before, after = len(self.norm), plan.before, plan.after
         spans: list[tuple[int, int]] = []
         for text in texts:
-            reach = len(text) + width + 1
             for at, sentence_start, sentence_end in self.positions(text):
-                if in_sentence:
-                    spans.append((max(sentence_start, at - width), min(sentence_end, at + reach)))
-                else:
-                    spans.append((max(0, at - width), min(size, at + reach)))
+                lo, hi = max(0, at - before), min(size, at + after + 1)
+                if plan.in_sentence:
+                    lo, hi = max(lo, sentence_start), min(hi, sentence_end)
+                spans.append((lo, hi))
             if len(spans) > self.MAX_SPANS:
                 return [(0, size)]
         spans.sort()

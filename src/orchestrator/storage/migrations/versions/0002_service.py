@@ -1,6 +1,6 @@
 """ticket delivery to an external ticketing system
 
-Revision ID: 0003_service
+Revision ID: 0002_service
 Revises: 0001
 Create Date: 2026-11-21 12:00:00.000000
 """
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0003_service"
+revision: str = "0002_service"
 down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
