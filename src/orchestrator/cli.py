@@ -1,4 +1,4 @@
-"""`orchestrator` command line: serve, classify, eval, train, redact; kb, keys, audit, orders, db."""
+"""`orchestrator`: serve, classify, eval, train, redact, pii-eval; kb, keys, audit, orders, db."""
 
 from __future__ import annotations
 
@@ -17,10 +17,10 @@ from rich.table import Table
 from orchestrator.auth import cli as auth_cli
 from orchestrator.compliance import cli as audit_cli
 from orchestrator.config import Settings
+from orchestrator.domain import Channel
 from orchestrator.knowledge import cli as kb_cli
 from orchestrator.orders import cli as orders_cli
 from orchestrator.storage import cli as db_cli
-from orchestrator.domain import Channel
 
 app = typer.Typer(
     help="Contact-center orchestrator: classify, route, measure.", no_args_is_help=True

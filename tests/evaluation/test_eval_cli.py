@@ -20,7 +20,9 @@ def _isolated_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_when_eval_json_then_every_contract_field(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["eval", "--data", str(SAMPLE), "--json", "--report", str(tmp_path)])
+    result = runner.invoke(
+        app, ["eval", "--data", str(SAMPLE), "--json", "--report", str(tmp_path)]
+    )
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout.strip().splitlines()[-1])
     for key in (

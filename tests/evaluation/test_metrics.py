@@ -8,7 +8,7 @@ from orchestrator.domain import Category
 from orchestrator.evaluation.dataset import EvalRow
 from orchestrator.evaluation.metrics import Outcome, expected_calibration_error, summarise
 
-S, V, I = Category.SAFETY_COMPLIANCE, Category.SERVICE_ACTION, Category.INFORMATIONAL
+S, V, INFO = Category.SAFETY_COMPLIANCE, Category.SERVICE_ACTION, Category.INFORMATIONAL
 
 
 def row(category: Category, intent: str | None = None, severity: str | None = None) -> EvalRow:
@@ -26,7 +26,7 @@ def out(
 
 def test_when_urgent_predicted_high_then_not_urgent_recall() -> None:
     rows = [row(S, severity="urgent"), row(S, severity="urgent"), row(S, severity="high")]
-    outcomes = [out(S, severity="urgent"), out(S, severity="high"), out(I)]
+    outcomes = [out(S, severity="urgent"), out(S, severity="high"), out(INFO)]
     summary = summarise(rows, outcomes)
     assert summary["safety_recall"] == pytest.approx(2 / 3, abs=1e-4)
     assert summary["urgent_recall"] == 0.5
@@ -40,7 +40,7 @@ def test_when_intent_outside_file_labels_then_counts_as_other() -> None:
 
 
 def test_when_no_labels_then_figure_is_none() -> None:
-    summary = summarise([row(I)], [out(I)])
+    summary = summarise([row(INFO)], [out(INFO)])
     assert summary["safety_recall"] is None
     assert summary["intent_accuracy"] is None
     assert summary["macro_f1"] == pytest.approx(1 / 3, abs=1e-4)  # two absent classes score 0

@@ -8,7 +8,7 @@ import pytest
 
 from orchestrator.safety import DEFAULT_RULES
 from orchestrator.safety.prefilter import ALWAYS, PatternSet, plan
-from orchestrator.safety.screen import compile_pattern, normalise_for_screen
+from orchestrator.safety.screen import compile_pattern
 from orchestrator.safety.severity import EMERGENCY_TERMS
 
 RULE_REGEXES = [compile_pattern(p) for rule in DEFAULT_RULES for p in rule.patterns]

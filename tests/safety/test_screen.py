@@ -7,7 +7,7 @@ import pytest
 from orchestrator.domain import Severity
 from orchestrator.safety import DEFAULT_RULES, Rule, SafetyKind, SafetyScreen
 from orchestrator.safety.prefilter import PatternSet
-from orchestrator.safety.screen import compile_pattern, normalise_for_screen
+from orchestrator.safety.screen import compile_pattern, has_experience_cue, normalise_for_screen
 from orchestrator.safety.severity import EMERGENCY_TERMS
 
 URGENT, HIGH, STANDARD = Severity.URGENT, Severity.HIGH, Severity.STANDARD
@@ -37,6 +37,7 @@ EMERGENCIES = [
     ("hard to breathe", "emergency.breathing"),
     ("my wife just collapsed", "emergency.unresponsive"),
     ("he is not breathing", "emergency.breathing"),
+    ("he's not responding to me", "emergency.unresponsive"),
     # mail
     (
         "Dear pharmacy team,\n\nMy mother had a seizure last night, two days after you changed "
@@ -133,7 +134,7 @@ ADVERSE = [
     ("Lisinopril gave me a dry cough that won't go away", "adverse.caused"),
     ("I've been having dizziness on the new blood pressure pill", "adverse.ongoing"),
     ("I'm getting bad side effects from my medication", "adverse."),
-    ("The withdrawal from effexor has been horrible", "adverse.withdrawal"),
+    ("The withdrawal from effexor has been horrible", "adverse."),
     ("brain zaps since I lowered my dose", "adverse."),
     ("Metformin makes me so nauseous", "adverse.caused"),
     ("ever since i started the zoloft i cant sleep", "adverse.onset"),
@@ -307,6 +308,7 @@ NEGATED = [
     "Since starting sertraline I've had no side effects at all",
     "I have a history of seizures and need my refill",
     "I never broke out in hives on it",
+    "I'm not having any side effects but I want to cancel my refill",
 ]
 
 
@@ -381,6 +383,9 @@ HARD_NEGATIVES = [
     "I have a question about my insurance coverage for insulin",
     "please send the refill to my new address",
     "my doctor sent a new prescription, can you fill it today?",
+    "my infection is not responding to the antibiotic, can I get a different one?",
+    "Summary : Anaphylaxis is a serious allergic reaction",
+    "Headaches are commonly associated with sertraline.",
 ]
 
 
@@ -388,7 +393,9 @@ HARD_NEGATIVES = [
 def test_when_informational_or_service_then_screen_stays_silent(
     screen: SafetyScreen, text: str
 ) -> None:
-    assert screen.screen_all(text) == [], [(h.rule, text[h.start : h.end]) for h in screen.screen_all(text)]
+    assert screen.screen_all(text) == [], [
+        (h.rule, text[h.start : h.end]) for h in screen.screen_all(text)
+    ]
 
 
 def test_screen_prefers_the_most_severe_then_the_earliest_hit(screen: SafetyScreen) -> None:
@@ -508,3 +515,21 @@ def test_prefiltered_search_finds_every_match_a_full_scan_finds(patterns: list[s
         for i, regex in enumerate(regexes):
             for match in regex.finditer(norm):
                 assert (i, match.start()) in fast, (patterns[i][:60], text[:60])
+
+
+@pytest.mark.parametrize(
+    ("text", "lived"),
+    [
+        ("i've had headaches for a week", True),
+        ("my son took two of them", True),
+        ("the new pills gave me a rash", True),
+        ("what do i do, my lips are swelling", True),
+        ("what should i do if i have a rash", False),
+        ("can i take it with food", False),
+        ("i want to know the side effects of metformin", False),
+        ("i have a question about my order", False),
+        ("what are the side effects", False),
+    ],
+)
+def test_experience_cues_tell_lived_events_from_questions(text: str, lived: bool) -> None:
+    assert has_experience_cue(normalise_for_screen(text)) is lived

@@ -185,4 +185,8 @@ def train(
     }
     return LocalModel(
         vectorizer=vectorizer,
-        category=category, intent=intent, severity=severity, manifest=manifest)
+        category=category,
+        intent=intent,
+        severity=severity,
+        manifest=manifest,
+    )

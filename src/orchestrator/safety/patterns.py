@@ -11,7 +11,13 @@ Pattern language (kept small so rules read like phrases):
 
 ``requires_experience`` marks rules whose words also appear in questions about drugs in
 general ("what are the symptoms of a stroke?"): a hit in a question with no first-person
-experience cue is dropped. Emergencies phrased as events ("I can't breathe") never set it.
+experience cue is dropped. Rules phrased as events in themselves ("I can't breathe",
+"took too many", "kill myself") do not set it: they fire in any framing.
+
+Precision lives in the phrasing: an event needs its verb or its subject ("having a
+seizure", "my lips are swelling", "since starting X I've had ..."), bare disease names
+("seizures", "stroke") do not fire. Lookaheads keep out products ("seizure medication")
+and history ("had a stroke in 2019", "... as a child").
 """
 
 from __future__ import annotations
@@ -89,7 +95,7 @@ _DRUG_REF = (
     rf"(?:the|my|his|her|this|that|these|a|an|our)(?: [\w-]+){{0,3}}? {_MEDNOUN}|"
     r"(?:taking|starting|using|switching to|changing to|being on|going on|"
     r"(?:i|he|she|we) (?:started|began|took|switched to)) [a-z][\w-]+|"
-    rf"{_DRUGISH})"
+    rf"(?:(?:the|my|his|her|this|that) )?{_DRUGISH})"
 )
 _FEEL_ADJ = (
     r"(?:sick|ill|unwell|dizzy|nauseous|nauseated|drowsy|sleepy|tired|exhausted|groggy|"
@@ -113,7 +119,7 @@ _SYMPTOM = (
     r"(?:muscle|joint|stomach|back|leg|body|abdominal|chest|nerve) (?:pains?|aches?|cramps)|"
     r"stomach ?aches?|upset stomach|stomach (?:upset|issues|problems)|heartburn|acid reflux|"
     r"indigestion|bloating|(?:dry )?cough(?:ing)?|swelling|swollen|bruis\w*|bleeding|nose ?bleeds?|"
-    r"hair loss|(?:low|no|decreased|reduced) (?:libido|sex drive)|"
+    r"hair loss|(?:low |no |decreased |reduced )?(?:libido|sex drive)|"
     r"sexual (?:side effects|dysfunction|problems)|erectile dysfunction|impotence|"
     r"anorgasmia|yawning|(?:jaw|teeth) (?:clenching|grinding)|restless\w*|akathisia|"
     r"agitation|irritability|aggression|rage|emotional (?:blunting|numbness|flatness)|apathy|"
@@ -179,8 +185,10 @@ EMERGENCY_RULES: tuple[Rule, ...] = (
         (
             rf"{_CANT} (?:even |really |properly )?(?:catch (?:my|his|her|a) breath|{_BREATHE})",
             rf"{_CANT} (?:get|take|draw) (?:a |any |enough )?(?:deep |full )?(?:breath|air)",
-            r"(?:not|isn'?t|wasn'?t|stopped|stop|quit|barely|hardly) breathing(?! (?:through|in|out))",
-            rf"(?:struggling|struggle|struggled|fighting|gasping|gasped) (?:to {_BREATHE}|for (?:air|breath))",
+            r"(?:not|isn'?t|wasn'?t|stopped|stop|quit|barely|hardly) breathing(?! (?:through|in|"
+            r"out))",
+            rf"(?:struggling|struggle|struggled|fighting|gasping|gasped) (?:to {_BREATHE}|"
+            r"for (?:air|breath))",
             rf"(?:hard|difficult|impossible|painful) to {_BREATHE}",
             r"(?:lips|face|he|she|he'?s|she'?s|is|are) (?:are |is )?(?:turning|turned|going) blue",
             r"chok(?:ing|ed) on (?:a|the|my|his|her) (?:pill|tablet|capsule)",
@@ -269,7 +277,8 @@ EMERGENCY_RULES: tuple[Rule, ...] = (
             rf"(?:won'?t|wont|will not|{_CANT}) (?:wake (?:him|her|them|up|my \w+)|"
             r"get (?:him|her|them) to (?:wake|respond)|be woken|rouse)",
             r"(?:won'?t|wont|will not|isn'?t|is not|not|stopped) (?:waking up|responding|"
-            r"responsive|reacting)(?! to)",
+            r"responsive|reacting)(?! to (?:the |his |her |their |this |that )?(?:treatment|"
+            r"medication|medicine|meds|antibiotics?|therapy|drugs?|dose|steroids?|insulin))",
             r"unresponsive",
             r"un ?con?sc?ious(?:ness)?",
             r"(?:lost|losing|loss of) consciousness",
@@ -366,14 +375,16 @@ OVERDOSE_RULES: tuple[Rule, ...] = (
             r"(?:took|taken|swallowed|ate|downed|popped|consumed|ingested) (?:all|the rest) "
             rf"(?:of )?(?:my|his|her|the|their) (?:[\w'-]+ )?{_PILL} (?:at once|in one go)",
             r"(?:took|taken|swallowed|downed|popped) all (?:of )?(?:my|his|her|their|the) "
-            r"(?:[\w'-]+ )?(?:sleeping pills|sleep aids?|pain ?(?:pills|killers|meds)|opioids|oxy\w*|"
+            r"(?:[\w'-]+ )?(?:sleeping pills|sleep aids?|pain ?(?:pills|killers|meds)|opioids|"
+            r"oxy\w*|"
             r"hydrocodone|fentanyl|morphine|methadone|xanax|valium|ambien|klonopin|ativan|tylenol|"
             r"acetaminophen|insulin|seroquel|benzos?|lithium|tramadol)",
             r"(?:took|taken|swallowed|ate|downed|popped) (?:like |about |around |maybe |over |"
             r"almost |nearly )?(?:\d{2,}|ten|twelve|fifteen|twenty|thirty|"
             rf"forty|fifty|a hundred) (?:[\w'-]+ ){{0,2}}?{_PILL}",
             rf"{_DEP} (?:[\w'-]+ ){{0,3}}?(?:swallowed|ate|eaten|chewed|drank|ingested|"
-            r"got into|gotten into|getting into|found and ate|accidentally took|put \w+ in (?:his|her) "
+            r"got into|gotten into|getting into|found and ate|accidentally took|put \w+ in (?:his|"
+            r"her) "
             rf"mouth)(?! whole) (?:[\w'-]+ ){{0,4}}?(?:{_PILL}|bottle|medicine cabinet|{_DRUGISH})",
             rf"{_DEP} (?:[\w'-]+ ){{0,3}}?(?:found|got (?:a ?)?hold of|opened) (?:[\w'-]+ ){{0,4}}?"
             rf"(?:{_PILL}|{_DRUGISH})[\s\S]{{0,60}}?(?<![\w'])(?:ate|swallowed|chewed|drank|eaten|"
@@ -417,7 +428,8 @@ SELF_HARM_RULES: tuple[Rule, ...] = (
         (
             r"kill(?:ing)? my ?self",
             r"(?:want|wanted|wanting|wanna|going|gonna|think(?:ing)? (?:about|of)|"
-            r"thought (?:about|of)|thoughts (?:about|of)|urges? to|tempted to|feel like|plan(?:ning)? to|tried to|try to|"
+            r"thought (?:about|of)|thoughts (?:about|of)|urges? to|tempted to|feel like|"
+            r"plan(?:ning)? to|tried to|try to|"
             r"trying to|afraid i'?ll|scared i'?ll|might|been) (?:to )?(?:hurt|hurting|harm|harming|"
             r"cut|cutting|burn|burning|end|ending|kill|killing) (?:my ?self|my life|it all)",
             r"(?:want|wanted|wanting|wanna|ready|wish i could|plan(?:ning)? to|going to|gonna) "
@@ -479,16 +491,16 @@ ALLERGY_RULES: tuple[Rule, ...] = (
             r"(?:[\w'-]+ )?(?:body|face|arms?|legs?|chest|back|skin|neck|hands?|feet|stomach|"
             r"belly|torso|mouth|lips)",
             _NOT_HYPO + r"(?:got|have|has|had|developed|developing|getting|having|noticed|noticing|"
-            r"woke up with|covered in|came out in) (?:(?:a|an|some|these|this|bad|itchy|red|"
-            r"bright red|terrible|horrible|weird|raised|huge|big|little|small|blotchy|bumpy|"
-            r"painful|spreading|massive|awful|strange) )*(?P<term>rash(?:es)?|hives|welts|blisters)",
+            r"woke up with|covered in|came out in) (?:[\w-]+ ){0,3}?"
+            r"(?P<term>rash(?:es)?|hives|welts|blisters)",
             r"(?:rash(?:es)?|hives|welts|itching|itchiness|itchy skin|blisters) "
             + _gap(3)
             + r"(?:after|since|from|when|while|because of|due to) "
             r"(?:i |he |she |my \w+ )?(?:taking|started|starting|took|take|using|used|began|"
             rf"being on|the first dose|my first dose|{_DRUG_REF})",
             r"itch(?:ing|y) all over",
-            r"(?:skin|body|arms?|legs?|face|chest|back|neck) (?:is|are|has been|feels|got|went|turned) "
+            r"(?:skin|body|arms?|legs?|face|chest|back|neck) (?:is|are|has been|feels|got|went|"
+            r"turned) "
             r"(?:all |really |so |very |bright )?(?:itchy|red and itchy|covered in (?:hives|a rash|"
             r"welts|bumps)|blotchy)",
         ),
@@ -508,7 +520,8 @@ ALLERGY_RULES: tuple[Rule, ...] = (
             r"allergic reactions? (?:to|from|after|since) (?:my|his|her|the|this|these|it|your|"
             rf"{_DRUGISH})" + _NOT_HISTORY_AFTER,
             rf"(?:reacting|reacted|reacts) (?:badly |poorly |terribly )?to {_DRUG_REF}",
-            r"(?:think|guess|believe|pretty sure|must be|might be|may be|turns out|realized|seems?) "
+            r"(?:think|guess|believe|pretty sure|must be|might be|may be|turns out|realized|"
+            r"seems?) "
             r"(?:that )?(?:i'?m|im|i am|he'?s|she'?s|he is|she is|my \w+ is|we'?re) (?:\w+ )?"
             r"allergic to (?:it|this|these|that|the|my|his|her)\b",
         ),
@@ -562,7 +575,8 @@ ADVERSE_RULES: tuple[Rule, ...] = (
             + _gap(3)
             + rf"(?P<term>{_SYMPTOM})",
             r"(?<!wait\s)(?<!you\s)(?<!staff\s)(?<!pharmacist\s)(?<!service\s)(?<!guys\s)"
-            r"(?:made|makes|making|left|leaves|leaving) (?:me|him|her|us|my \w+) (?:feel |feeling )?"
+            r"(?:made|makes|making|left|leaves|leaving) (?:me|him|her|us|my \w+) (?:feel |"
+            r"feeling )?"
             r"(?:so |really |very |extremely |super |kind of |kinda |a bit |a little |totally |"
             rf"completely |constantly )?(?P<term>{_FEEL_ADJ}|throw up|vomit|pass out|break out|"
             r"gain (?:\w+ )?(?:weight|pounds)|shake|itch|sleep all day)",
@@ -580,7 +594,8 @@ ADVERSE_RULES: tuple[Rule, ...] = (
             + _gap(2)
             + rf"(?P<verb>{_EXPERIENCE_VERB}) "
             + _gap(4)
-            + rf"(?P<term>{_SYMPTOM})[^.?!\n]{{0,40}}?(?<![\w'])(?:on|from|since|after|with|"
+            + rf"(?P<term>{_SYMPTOM}|{_FEEL_ADJ})[^.?!\n]{{0,40}}?(?<![\w'])(?:on|from|since|"
+            r"after|with|"
             r"because of|due to|while (?:on|taking)|when (?:i|he|she) (?:take|took|started)) "
             + _DRUG_REF,
         ),
@@ -597,11 +612,18 @@ ADVERSE_RULES: tuple[Rule, ...] = (
             r"those|many|major|really bad|such bad|such|so many|crazy|intense|unbearable|"
             r"debilitating|possible) )*(?P<term>side ?effects?|adverse (?:drug )?(?:reactions?|"
             r"effects?|events?)|bad reactions?|a reaction|reactions? to)" + _NOT_HISTORY_AFTER,
-            r"side ?effects? (?:\w+ ){0,3}?(?:are|were|is|was|have been|has been|got|get|are getting)"
+            r"side ?effects? (?:\w+ ){0,3}?(?:are|were|is|was|have been|has been|got|get|"
+            r"are getting)"
             r" (?:so |really |too |very |pretty |quite |just |absolutely )?(?:bad|terrible|"
             r"horrible|awful|severe|unbearable|intolerable|brutal|rough|intense|strong|crazy|"
             r"horrendous|debilitating|worse|killing me|too much)",
-            r"(?:report|reporting|reported) (?:a |an )?(?:side effect|adverse|reaction|bad reaction)",
+            rf"(?:the|my|this|these|his|her) (?P<term>{_SYMPTOM}) (?:[\w-]+ ){{0,3}}?(?:is|was|"
+            r"were|are|has been|have been|got|gets|became) (?:so |really |absolutely |just |"
+            r"pretty |very |extremely |getting )?(?:unbearable|horrible|terrible|awful|the worst|"
+            r"intolerable|severe|constant|brutal|debilitating|non-stop|so bad|really bad|too much|"
+            r"worse|out of control|relentless)",
+            r"(?:report|reporting|reported) (?:a |an )?(?:side effect|adverse|reaction|"
+            r"bad reaction)",
         ),
         requires_experience=True,
     ),
@@ -615,12 +637,14 @@ ADVERSE_RULES: tuple[Rule, ...] = (
             r"serious|really bad|such bad|crazy|intense|unbearable|full|full-blown|horrendous) )*"
             r"(?P<term>withdrawals?|discontinuation (?:syndrome|symptoms))",
             r"withdrawals? (?:symptoms |effects |from (?:[\w-]+ ){1,3}?)?(?:is|are|was|were|"
-            r"has been|have been) (?:so |really |very |pretty |absolutely |just |truly |extremely )?"
+            r"has been|have been) (?:so |really |very |pretty |absolutely |just |truly |"
+            r"extremely )?"
             r"(?:bad|terrible|horrible|awful|severe|hell|brutal|rough|unbearable|intense|worse|"
-            r"the worst|horrendous|miserable|a nightmare|insane|crazy|killing me|debilitating|scary)",
+            r"the worst|horrendous|miserable|a nightmare|insane|crazy|killing me|debilitating|"
+            r"scary)",
             r"brain (?:zaps?|shocks?|shivers)",
             r"(?:coming|came|weaning|weaned|tapering|tapered|going) off (?:of )?"
-            + _gap(4)
+            + _gap(6)
             + r"(?:i|i'?ve|i'?m|and|my|he|she) "
             + _gap(5)
             + rf"(?P<term>{_SYMPTOM})",
@@ -653,7 +677,8 @@ ADVERSE_RULES: tuple[Rule, ...] = (
         Severity.HIGH,
         (
             r"[a-z][\w-]*-induced",
-            r"(?:induced|caused|precipitated|triggered|provoked) by (?:the |a |an |his |her |their )?"
+            r"(?:induced|caused|precipitated|triggered|provoked) by (?:the |a |an |his |her |"
+            r"their )?"
             rf"(?:[\w-]+ ){{0,2}}?(?:{_MEDNOUN}|therapy|treatment|administration|{_DRUGISH})",
             r"(?:developed|experienced|presented with|suffered|manifested|exhibited|complained of) "
             + _gap(8)
@@ -667,6 +692,18 @@ ADVERSE_RULES: tuple[Rule, ...] = (
             + r"(?:developed|experienced|presented with|suffered)",
             r"(?:secondary to|attributed to|attributable to|associated with|caused by) "
             r"(?:[\w-]+ ){0,3}?(?:therapy|treatment|administration|toxicity|ingestion|overdose)",
+            r"(?:secondary to|attributed to|attributable to|associated with|caused by|related to) "
+            r"(?:the )?(?:(?:use|administration|ingestion|intake|initiation) of |"
+            rf"(?:treatment|therapy) with )?{_DRUGISH}",
+            r"(?:occurred|developed|observed|noted|reported|seen|described|appeared) in "
+            r"(?:a|an|the|two|three|one|our|\d+) (?:[\w-]+ ){0,3}?(?:patients?|m[ae]n|wom[ae]n|"
+            r"boys?|girls?|child(?:ren)?|infants?|neonates?|adults?|adolescents?|subjects?) "
+            r"(?:[\w-]+ ){0,3}?(?:taking|receiving|treated|on|given|after|during|following|who)",
+            r"(?:was|were) (?:observed|noted|reported|seen|documented|described) "
+            r"(?:after|following|during) (?:the )?(?:[\w-]+ ){0,3}?(?:combination|administration|"
+            rf"use|ingestion|initiation|treatment|therapy|dose|infusion|injection|{_DRUGISH})",
+            r"(?:we )?(?:report|describe|present) (?:a|an|the|two|three|\d+) (?:[\w-]+ ){0,2}?"
+            r"(?:cases?|patients?) (?:of|with|who|in whom)",
             r"(?:toxicity|intoxication)",
             rf"(?:drug|medication|therapy|treatment|{_DRUGISH}) (?:has |had )?(?:caused|induced|"
             r"produced|resulted in|led to) " + _gap(3) + rf"(?P<term>{_SYMPTOM})",
@@ -718,6 +755,22 @@ MEDICATION_ERROR_RULES: tuple[Rule, ...] = (
         requires_experience=True,
     ),
     Rule(
+        "medication_error.administration",
+        SafetyKind.MEDICATION_ERROR,
+        Severity.HIGH,
+        (
+            r"(?:inadvertent(?:ly)?|accidental(?:ly)?|mistaken(?:ly)?|erroneous(?:ly)?|wrongly) "
+            r"(?:given|administered|received|dispensed|injected|infused|prescribed|"
+            r"administration|injection|infusion|dispensing)",
+            r"(?:medication|dosing|dosage|dispensing|prescribing|pharmacy|drug) (?:error|mistake|"
+            r"mix-?up)s?",
+            r"(?:\d+|two|three|four|five|ten|twenty|a hundred) ?(?:times|fold|-fold|x) "
+            r"(?:the|his|her|my|their|a) (?:prescribed |correct |intended |recommended |usual |"
+            r"normal |right )?(?:dose|amount|dosage|strength)",
+        ),
+        requires_experience=True,
+    ),
+    Rule(
         "medication_error.wrong_dose",
         SafetyKind.MEDICATION_ERROR,
         Severity.HIGH,
@@ -726,12 +779,14 @@ MEDICATION_ERROR_RULES: tuple[Rule, ...] = (
             r"formulation|label)",
             r"(?:dose|dosage|strength|mg|directions|(?:prescription |rx |pharmacy |medication |"
             r"pill |bottle )?label(?: on (?:my|the|this) (?:bottle|pills|medication|prescription|"
-            r"box|inhaler))?) (?:is|was|were|are|seems|looks) (?:wrong|incorrect|too (?:high|strong|low))",
+            r"box|inhaler))?) (?:is|was|were|are|seems|looks) (?:wrong|incorrect|too (?:high|"
+            r"strong|low))",
             r"\d+(?:\.\d+)? ?(?:mg|mcg|milligrams?|micrograms?|ml|units?) instead of "
             r"(?:the |my )?\d+(?:\.\d+)?(?: ?(?:mg|mcg|milligrams?|micrograms?|ml|units?))?",
             r"(?:prescribed|supposed to (?:be|get|take|have)|should (?:be|have been)|"
             r"doctor (?:ordered|prescribed)) (?:[\w-]+ ){0,3}?\d+(?:\.\d+)? ?(?:mg|mcg|ml|units?)"
-            r"[\s\S]{0,60}?(?:but|and|yet|instead) [\s\S]{0,60}?\d+(?:\.\d+)? ?(?:mg|mcg|ml|units?)",
+            r"[\s\S]{0,60}?(?:but|and|yet|instead) [\s\S]{0,60}?\d+(?:\.\d+)? ?(?:mg|mcg|ml|"
+            r"units?)",
             r"(?:label|bottle|directions|instructions) (?:says|said|reads|read|shows|showed|"
             r"tells me to) (?:[\w-]+ ){0,6}?but (?:my )?(?:doctor|prescriber|dr)",
             r"too (?:high|strong|large) (?:a |of a )?(?:dose|dosage|strength)",
@@ -764,7 +819,8 @@ MEDICATION_ERROR_RULES: tuple[Rule, ...] = (
             r"(?:prescription|medication|bottle|bag|label|pills) (?:was |is |were |are )?"
             r"(?:for|meant for|belongs? to|belonged to|labell?ed for|in the name of) "
             r"(?:someone|somebody) else",
-            r"(?:label|bottle|bag|prescription) (?:has|had|shows|showed|says|said|with) (?:a |the )?"
+            r"(?:label|bottle|bag|prescription) (?:has|had|shows|showed|says|said|with) (?:a |"
+            r"the )?"
             r"(?:different|wrong|another) (?:name|person'?s?|patient'?s?)",
         ),
         requires_experience=True,
@@ -780,7 +836,8 @@ MEDICATION_ERROR_RULES: tuple[Rule, ...] = (
             r"[\s\S]{0,100}?(?<![\w'])(?:took|taken|swallowed|been taking|gave (?:it|them|one))",
             r"(?:took|taken|swallowed|been taking|gave (?:it|them|one)) [\s\S]{0,100}?"
             r"(?<![\w'])(?:pills?|tablets?|capsules?|they|these|them|it) (?:all )?(?:look|looks|"
-            r"looked|are|were|was|is) (?:\w+ ){0,2}?(?:different|a different (?:colou?r|shape|size)|"
+            r"looked|are|were|was|is) (?:\w+ ){0,2}?(?:different|a different (?:colou?r|shape|"
+            r"size)|"
             r"another colou?r)",
         ),
         requires_experience=True,
@@ -794,7 +851,8 @@ _CONTAINER = (
     r"solution|vial|inhaler|cream|ointment|drops|insulin|injection|pen|bottle|prescription)"
 )
 _TAMPER_SIGN = (
-    r"(?:seal (?:[\w']+ ){0,4}?(?:broken|missing|torn|open\w*|tampered)|broken seal|tamper(?:ed|ing)|"
+    r"(?:seal (?:[\w']+ ){0,4}?(?:broken|missing|torn|open\w*|tampered)|broken seal|tamper(?:ed|"
+    r"ing)|"
     r"mou?ldy|mou?ld|contaminat\w*|discolou?r\w*|smell\w* (?:\w+ )?(?:wrong|off|weird|strange|"
     r"funny|bad)|tast\w* (?:\w+ )?(?:wrong|off|weird|strange|funny|bad)|foreign (?:object|"
     r"material|matter|body|substance)|glass|metal shavings|crushed|specks?)"
@@ -839,7 +897,8 @@ TAMPERING_RULES: tuple[Rule, ...] = (
             r"package|vial|container|liquid|syrup|suspension|prescription|blister|pack|box)",
             r"(?:something|stuff|things|particles?|chunks?|bits|specks?|debris) (?:\w+ )?floating "
             rf"(?:around )?(?:in|inside) (?:my|the|this) (?:\w+ ){{0,2}}?{_CONTAINER}",
-            rf"(?:{_CONTAINER}|it|they|these|this|them) (?:all |really |also |now |still )?(?:smells?|"
+            rf"(?:{_CONTAINER}|it|they|these|this|them) (?:all |really |also |now |"
+            r"still )?(?:smells?|"
             r"smelled|smelling|smelt|tastes?|tasted|tasting) (?:really |very |so |kind of |kinda |"
             r"a bit |a little |super )?(?:wrong|off|weird|strange|funny|bad|rotten|musty|mou?ldy|"
             r"fishy|sour|like (?:vinegar|chemicals?|fish|gas(?:oline)?|bleach|nail polish|"
@@ -854,7 +913,8 @@ TAMPERING_RULES: tuple[Rule, ...] = (
         Severity.HIGH,
         (
             rf"{_TAMPER_SIGN}.{{0,160}}?(?<![\w'])(?:took|taken|swallowed|ate|drank|used|"
-            rf"been taking|gave (?:it|them|one|some))(?![\w']).{{0,160}}?(?<![\w'])(?P<term>{_ACUTE})",
+            r"been taking|gave (?:it|them|one|"
+            rf"some))(?![\w']).{{0,160}}?(?<![\w'])(?P<term>{_ACUTE})",
             r"(?:took|taken|swallowed|ate|drank|been taking)(?![\w']).{0,160}?(?<![\w'])"
             rf"{_TAMPER_SIGN}.{{0,160}}?(?<![\w'])(?P<term>{_ACUTE})",
         ),
@@ -917,7 +977,8 @@ PRIVACY_RULES: tuple[Rule, ...] = (
         SafetyKind.PRIVACY_BREACH,
         Severity.STANDARD,
         (
-            r"(?:got|received|receive|was sent|were sent|was given|were given|was mailed|was emailed|"
+            r"(?:got|received|receive|was sent|were sent|was given|were given|was mailed|"
+            r"was emailed|"
             r"picked up|saw|can see|could see|see|opened) (?:[\w'-]+ ){0,2}?"
             r"(?:(?:someone|somebody) else'?s|(?:another|a different|other|a stranger'?s?) "
             r"(?:patient|person|customer|people|stranger)'?s?) (?:[\w-]+ ){0,2}?"
@@ -937,7 +998,8 @@ PRIVACY_RULES: tuple[Rule, ...] = (
             r"(?:violat\w*|breach\w*|invad\w*|invasion of) (?:my|our|patient) (?:privacy|"
             r"confidentiality|hipaa|rights)",
             r"breach of (?:my |patient )?(?:privacy|confidentiality)",
-            r"(?:my|our) (?:privacy|confidentiality|hipaa rights) (?:was|were|has been|have been|got|"
+            r"(?:my|our) (?:privacy|confidentiality|hipaa rights) (?:was|were|has been|have been|"
+            r"got|"
             r"is being) (?:violated|breached|invaded|compromised|ignored|not respected)",
         ),
         requires_experience=True,

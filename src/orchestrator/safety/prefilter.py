@@ -37,6 +37,8 @@ _MIN_LITERAL = 2
 _WORDY = re.compile(r"[\w']+")
 _NOT_WORDY = re.compile(r"[^\w']")
 _REPEATS = ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT")
+
+
 # Words too common to anchor on: a pattern prefers any other literal set to one holding these.
 def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
@@ -98,8 +100,19 @@ def _expand(items: Any) -> set[str] | None:
     return out
 
 
-_WORD_BOUNDARY = str(_parser.parse(r"(?<![\w'])")[0][1][1])
-_SPACE_RUN = str(_parser.parse(r"\s+")[0][1][2])
+def _shape(pattern: str, *path: int) -> str | None:
+    """The printed parse of a piece of ``pattern``: what the compiler emits, to recognise it."""
+    try:
+        node: Any = _parser.parse(pattern)
+        for index in path:
+            node = node[index]
+        return str(node)
+    except Exception:  # another Python's parse tree: recognise nothing, stay correct
+        return None
+
+
+_WORD_BOUNDARY = _shape(r"(?<![\w'])", 0, 1, 1)
+_SPACE_RUN = _shape(r"\s+", 0, 1, 2)
 
 
 def _is_boundary(op: Any, av: Any) -> bool:

@@ -6,9 +6,14 @@ Recall first, but every hit passes two checks that keep it precise:
   words before the matched term, within the same clause, drops the hit ("no rash",
   "I don't have chest pain"); a new clause ("but", "if", a pronoun, punctuation) ends
   the negator's reach ("I didn't realise I took too many" still fires);
-* framing, for rules with ``requires_experience``: a hit inside a question or a general
-  "if you ..." statement is dropped unless the message carries a first-person or
-  dependent experience cue ("I've had", "my son", "gave me").
+* framing, for rules with ``requires_experience``: a hit inside a question, or a general
+  or hedged statement ("if you ...", "may cause", "X is a serious condition"), is dropped
+  unless the message carries a first-person or dependent experience cue ("I've had",
+  "my son", "gave me"); cues inside an "if ..." clause do not count.
+
+The screen also treats "history of ..." and fear of a future event ("worried about
+getting a rash") as negators. Patterns run through ``prefilter.PatternSet``, which skips
+the ones a message cannot match.
 
 Offsets in hits are offsets in the caller's text: the normalisation here never changes
 the length of the string.
@@ -85,22 +90,26 @@ def compile_pattern(pattern: str) -> re.Pattern[str]:
 
 # --- negation -----------------------------------------------------------------------------
 
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 _TOKEN = re.compile(r"[\w'-]+|[.,;:!?()\n\"]")
-NEGATORS = frozenset(
+NEGATORS = _words(
     "no not never without deny denies denied none nor neither didn't didnt don't dont "
     "doesn't doesnt haven't havent hasn't hasnt hadn't hadnt isn't isnt wasn't wasnt "
-    "aren't arent weren't werent".split()
+    "aren't arent weren't werent"
 )
 _NEGATOR_PAIRS = {"free": {"of", "from"}, "negative": {"for"}, "ruled": {"out"}}
-_PSEUDO_NEXT = frozenset("sure certain only just doubt idea clue kidding joking matter wonder".split())
-_SKIP = frozenset(
-    "a an the any some um uh really even ever currently actually at all of other such more "
-    "or".split()
+_PSEUDO_NEXT = _words("sure certain only just doubt idea clue kidding joking matter wonder")
+_SKIP = _words(
+    "a an the any some um uh really even ever currently actually at all of other such more or"
 )
-_BREAKERS = frozenset(
+_BREAKERS = _words(
     "but however although though yet except if whether that because so which who when while "
     "until i i'm im i've ive i'd he she he's she's they they're we we're it it's my his her "
-    "their our you".split()
+    "their our you"
 )
 _HISTORY = frozenset({"history", "hx"})
 # Fear of a future event is not the event: "scared of getting a rash", "to avoid having".
@@ -125,7 +134,7 @@ def is_negated(norm: str, position: int, *, history: bool = False) -> bool:
     counted: list[tuple[str, str | None]] = []  # (token, the token after it)
     following: str | None = None
     for token in reversed(tokens):
-        if len(token) == 1 and not token.isalnum() or token in _BREAKERS:
+        if (len(token) == 1 and not token.isalnum()) or token in _BREAKERS:
             break
         if token not in _SKIP:
             counted.append((token, following))
@@ -144,8 +153,10 @@ def is_negated(norm: str, position: int, *, history: bool = False) -> bool:
 
 # --- framing: general questions versus lived experience -----------------------------------
 
-_LEAD = r"(?:(?:hi|hello|hey|dear [\w ]+?|good (?:morning|afternoon|evening)|so|and|also|ok|okay|" \
+_LEAD = (  # greetings and openers before the question word
+    r"(?:(?:hi|hello|hey|dear [\w ]+?|good (?:morning|afternoon|evening)|so|and|also|ok|okay|"
     r"well|quick question|question|please|pls|thanks|thank you)[\s,:!-]+)*"
+)
 _QUESTION_START = re.compile(
     r"\s*" + _LEAD + r"(?:what|what's|whats|which|how|how's|can|could|is|are|does|do|did|should|"
     r"would|will|why|when|where|who|whom|whose|may|might|am|any|tell me|explain|"
@@ -155,7 +166,12 @@ _QUESTION_START = re.compile(
 _GENERAL = re.compile(
     r"(?<![\w'])(?:(?:if|when|in case|in the event) (?:you|someone|somebody|a (?:person|child|"
     r"patient|kid)|one|anyone|people|your)|what (?:happens|to do)|(?:can|may|might|could|does|do|"
-    r"will|would) (?:[\w-]+ ){0,3}?cause|(?:risks?|chance|likelihood|possibility|warning signs) of)"
+    r"will|would) (?:[\w-]+ ){0,3}?cause|(?:risks?|chance|likelihood|possibility|warning signs) of|"
+    r"summary ?:|(?:is|are) (?:a|an) (?:[\w-]+ ){0,3}?(?:reaction|condition|disorder|disease|"
+    r"syndrome|emergency|illness|symptom|side effect)s?|"
+    # hedged, general statements ("may cause", "is commonly associated with", "studies show")
+    r"may|might|could|can|commonly|often|usually|rarely|frequently|sometimes|typically|"
+    r"generally|known to|studies|study|trials?)"
     r"(?![\w'])"
 )
 _SENTENCE_END = re.compile(r"[.!?\n]")
@@ -177,18 +193,14 @@ _STRONG_CUE = re.compile(
 )
 _CUE_TOKEN = re.compile(r"[\w']+|[.,;:!?\n]")
 _HYPOTHETICAL_SCOPE = 4  # words after "if"/"when" that speak of a possibility, not an event
-_SUBJECTS = frozenset(
-    "i i'm im i've ive i'd we we're we've he he's she she's they they're they've".split()
-)
-_POSSESSIVES = frozenset("my our his her their myself".split())
-_CAUSATIVE = frozenset("gave given giving made making makes caused causing causes left help".split())
-_HYPOTHETICAL = frozenset("if when whenever whether once suppose supposing case unless".split())
-_AUX = frozenset(
-    "should can could would will do does did may might shall am is are was were have has".split()
-)
-_NOT_LIVED = frozenset(
+_SUBJECTS = _words("i i'm im i've ive i'd we we're we've he he's she she's they they're they've")
+_POSSESSIVES = _words("my our his her their myself")
+_CAUSATIVE = _words("gave given giving made making makes caused causing causes left help")
+_HYPOTHETICAL = _words("if when whenever whether once suppose supposing case unless")
+_AUX = _words("should can could would will do does did may might shall am is are was were have has")
+_NOT_LIVED = _words(
     "name question questions order orders account email address phone number insurance card "
-    "password username login refund delivery package zip pharmacy store location opinion".split()
+    "password username login refund delivery package zip pharmacy store location opinion"
 )
 
 

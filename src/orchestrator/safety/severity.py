@@ -8,6 +8,8 @@ stands just before it ("no chest pain", "not life-threatening").
 
 from __future__ import annotations
 
+import logging
+
 from orchestrator.domain import Severity
 from orchestrator.safety.prefilter import PatternSet
 from orchestrator.safety.screen import (
@@ -17,6 +19,8 @@ from orchestrator.safety.screen import (
     is_negated,
     normalise_for_screen,
 )
+
+logger = logging.getLogger(__name__)
 
 _CANT = r"(?:can'?t|cannot|can not|couldn'?t|could not|unable to|not able to)"
 _BREATHE = r"(?:breath(?:e|ing)?|breth)"
@@ -36,7 +40,7 @@ EMERGENCY_TERMS: dict[str, str] = {
     "cardiac": r"heart attacks?|cardiac arrest|myocardial infarction",
     "seizure": r"seiz\w*|siez\w*|convuls\w*",
     "stroke": r"strokes?",
-    "overdose": r"over ?-?dos\w*|poison(?:ed|ing)",
+    "overdose": r"over ?-?dos\w*|(?<!food\s)poison(?:ed|ing)",
     "self_harm": r"su?icid\w*|(?:want|wanted|wanting|wanna) to die|wish(?:ed)? i (?:was|were) "
     r"dead|self[- ]?harm\w*|kill(?:ing)? (?:my|him|her|them) ?sel(?:f|ves)|(?:hurt|hurting|"
     r"cut|cutting) myself|end(?:ing)? my (?:own )?life|take my (?:own )?life",
@@ -66,8 +70,11 @@ def assess_severity(text: str, screen: SafetyScreen | None = None) -> Severity |
     """
     if not isinstance(text, str):
         return None
-    if emergency_terms(text):
-        return Severity.URGENT
+    try:
+        if emergency_terms(text):
+            return Severity.URGENT
+    except Exception:  # never fail a safety message over its severity: the caller falls back
+        logger.exception("severity lexicon failed")
     if screen is None:
         return None
     hits = screen.screen_all(text)
