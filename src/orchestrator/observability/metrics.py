@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry, Counter, Histogram
 
 CONFIDENCE_BUCKETS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.0)
 LATENCY_BUCKETS = (0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
@@ -43,9 +43,6 @@ class Metrics:
         )
         self.llm_errors = Counter(
             "llm_errors_total", "LLM provider errors by kind", ["kind"], registry=r
-        )
-        self.breaker_state = Gauge(
-            "llm_circuit_breaker_open", "1 while the LLM circuit is open", registry=r
         )
         self.integration_errors = Counter(
             "integration_errors_total",
