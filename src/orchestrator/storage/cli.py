@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated
 
 import typer
@@ -24,7 +25,6 @@ def upgrade(
 
 @app.command()
 def current() -> None:
-    """Print the database's current revision."""
-    from alembic import command
-
-    command.current(storage.alembic_config(Settings().database_url))
+    """Print the database's current revision (and the newest one this build knows)."""
+    current_revision, head = asyncio.run(storage.revisions(Settings().database_url))
+    typer.echo(f"current: {current_revision or 'none'}  head: {head}")

@@ -76,6 +76,23 @@ async def upgrade(url: str, revision: str = "head") -> None:
     await asyncio.to_thread(upgrade_sync, url, revision)
 
 
+async def revisions(url: str) -> tuple[str | None, str | None]:
+    """The database's Alembic revision and the head this build ships."""
+    from alembic.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+    engine = make_engine(url)
+    try:
+        async with engine.connect() as connection:
+            current = await connection.run_sync(
+                lambda sync: MigrationContext.configure(sync).get_current_revision()
+            )
+    finally:
+        await engine.dispose()
+    return current, head
+
+
 async def ping(engine: AsyncEngine) -> bool:
     try:
         async with engine.connect() as connection:
