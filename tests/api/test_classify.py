@@ -6,6 +6,8 @@ import json
 
 import httpx
 import pytest
+from fastapi import FastAPI
+from sqlalchemy import text
 
 URL = "/api/v1/classify"
 
@@ -129,3 +131,20 @@ async def test_when_unknown_route_then_envelope(client: httpx.AsyncClient) -> No
     response = await client.get("/api/v1/nope")
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
+
+
+async def test_when_record_cannot_be_stored_then_503_with_guidance(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    async with app.state.runtime.engine.begin() as connection:
+        await connection.execute(text("DROP TABLE compliance_events"))
+        await connection.execute(text("DROP TABLE compliance_records"))
+    response = await client.post(
+        URL, json={"message": "my son swallowed a bottle of my pills and won't wake up"}
+    )
+    assert response.status_code == 503
+    assert response.headers["retry-after"]
+    error = response.json()["error"]
+    assert error["code"] == "storage_unavailable"
+    assert "911" in error["details"]["guidance"]
+    assert error["details"]["record_id"] is None

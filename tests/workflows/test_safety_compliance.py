@@ -24,7 +24,7 @@ from orchestrator.pipeline.decide import Decision, Pipeline
 from orchestrator.runtime import build_pipeline
 from orchestrator.storage import engine as storage
 from orchestrator.storage.tables import ComplianceRecord
-from orchestrator.workflows.base import MessageContext, WorkflowDeps
+from orchestrator.workflows.base import MessageContext, WorkflowDeps, WorkflowUnavailable
 from orchestrator.workflows.safety_compliance import SafetyComplianceWorkflow
 
 EMERGENCY = "um my son swallowed a bunch of my pills"
@@ -230,7 +230,7 @@ async def test_when_confident_then_no_human_review_flag(
     assert "human_review" not in step
 
 
-async def test_when_database_cannot_take_the_record_then_guidance_still_given_and_counted(
+async def test_when_database_cannot_take_the_record_then_refused_with_guidance_and_counted(
     tmp_path: Path,
 ) -> None:
     settings = Settings(
@@ -239,14 +239,17 @@ async def test_when_database_cannot_take_the_record_then_guidance_still_given_an
     engine = storage.make_engine(settings.database_url)
     deps = WorkflowDeps(settings, storage.make_sessionmaker(engine), Metrics())
     try:
-        with structlog.testing.capture_logs() as logs:
-            outcome = await SafetyComplianceWorkflow(deps).run(
+        with (
+            structlog.testing.capture_logs() as logs,
+            pytest.raises(WorkflowUnavailable) as refused,
+        ):
+            await SafetyComplianceWorkflow(deps).run(
                 _decision(severity=Severity.URGENT), _context("req-down")
             )
     finally:
         await engine.dispose()
 
-    step = outcome.next_step
+    step = refused.value.details
     assert (step["record_id"], step["record_status"]) == (None, "failed")
     assert "911" in step["guidance"]
     assert step["queue"] == "pharmacist"

@@ -4,6 +4,7 @@ ApiError (ours, raised by handlers and dependencies)
 ├── 400 invalid_request / invalid_json / missing_body / unsupported_media_type
 ├── 401 unauthorized, 403 forbidden, 404 not_found
 ├── 429 rate_limited, 503 not_ready / overloaded  (both with Retry-After)
+WorkflowUnavailable → 503 storage_unavailable + Retry-After (nothing acknowledged unstored)
 FastAPI's RequestValidationError → 400; Starlette HTTPException → its status; anything else →
 500 internal_error with no detail (and a log line carrying the request id, not the trace).
 """
@@ -19,8 +20,10 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from orchestrator.observability.logging import get_logger
+from orchestrator.workflows.base import WorkflowUnavailable
 
 log = get_logger(__name__)
+RETRY_AFTER_STORAGE = "2"
 
 
 class ApiError(Exception):
@@ -88,6 +91,15 @@ async def _http_error(_: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _workflow_unavailable(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, WorkflowUnavailable)
+    return JSONResponse(
+        envelope("storage_unavailable", str(exc), exc.details),
+        status_code=503,
+        headers={"Retry-After": RETRY_AFTER_STORAGE},
+    )
+
+
 async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
     log.error("unhandled_error", error_type=type(exc).__name__, path=request.url.path)
     return JSONResponse(envelope("internal_error", "Something went wrong."), status_code=500)
@@ -97,4 +109,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(WorkflowUnavailable, _workflow_unavailable)
     app.add_exception_handler(Exception, _unhandled)

@@ -60,3 +60,13 @@ class Workflow(abc.ABC):
 
 
 HUMAN_REVIEW = "human_review"
+
+
+class WorkflowUnavailable(RuntimeError):
+    """A workflow could not store what it must store before answering: the request is refused
+    (503, retry) rather than acknowledged and lost. `details` still reaches the caller, so an
+    urgent message keeps its emergency guidance."""
+
+    def __init__(self, message: str, *, details: dict[str, Any]) -> None:
+        super().__init__(message)
+        self.details = details

@@ -27,6 +27,7 @@ from orchestrator.workflows.base import (
     Outcome,
     Workflow,
     WorkflowDeps,
+    WorkflowUnavailable,
 )
 from orchestrator.workflows.sla import EMERGENCY_GUIDANCE, SLA_TABLE, sla_for
 
@@ -94,7 +95,10 @@ class SafetyComplianceWorkflow(Workflow):
                 queue=new.queue,
                 error_type=type(exc).__name__,
             )
-            return Outcome(_degraded_step(new, decision), entities)
+            raise WorkflowUnavailable(
+                "The compliance record could not be stored; retry the request.",
+                details=_degraded_step(new, decision),
+            ) from exc
 
         if created:
             self.deps.metrics.compliance_records.labels(severity=record.severity).inc()
