@@ -309,6 +309,8 @@ NEGATED = [
     "I have a history of seizures and need my refill",
     "I never broke out in hives on it",
     "I'm not having any side effects but I want to cancel my refill",
+    "my refill pills look different this time and I haven't taken any yet",
+    "the tablets are a different color, I have not taken them",
 ]
 
 

@@ -833,7 +833,8 @@ MEDICATION_ERROR_RULES: tuple[Rule, ...] = (
             r"(?:pills?|tablets?|capsules?|meds|medication|medicine|they|these|them|it) (?:all )?"
             r"(?:look|looks|looked|are|were|is|was|seem|seems|seemed) (?:\w+ ){0,2}?(?:different|"
             r"a different (?:colou?r|shape|size)|another colou?r|unfamiliar)"
-            r"[\s\S]{0,100}?(?<![\w'])(?:took|taken|swallowed|been taking|gave (?:it|them|one))",
+            r"[\s\S]{0,100}?(?<![\w'])(?<!n't\s)(?<!not\s)(?<!never\s)(?<!yet\s)"
+            r"(?:took|taken|swallowed|been taking|gave (?:it|them|one))",
             r"(?:took|taken|swallowed|been taking|gave (?:it|them|one)) [\s\S]{0,100}?"
             r"(?<![\w'])(?:pills?|tablets?|capsules?|they|these|them|it) (?:all )?(?:look|looks|"
             r"looked|are|were|was|is) (?:\w+ ){0,2}?(?:different|a different (?:colou?r|shape|"
