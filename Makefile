@@ -42,4 +42,4 @@ eval: $(STAMP)
 	$(BIN)/orchestrator eval --data ../shared/data/messages_dev.csv --report reports/dev
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage var reports
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage var reports .hypothesis

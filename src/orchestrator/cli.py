@@ -32,14 +32,21 @@ app.add_typer(orders_cli.app, name="orders")
 app.add_typer(db_cli.app, name="db")
 console = Console(stderr=True)
 PROGRESS_MIN_ROWS = 50
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 @app.callback()
 def _setup() -> None:
     """Logs go to stderr as JSON, so stdout carries only what a command prints."""
+    from pydantic import ValidationError
+
     from orchestrator.observability.logging import configure_logging
 
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as exc:  # e.g. production without API keys on /classify
+        reasons = "; ".join(str(error["msg"]) for error in exc.errors())
+        raise _fail(f"invalid configuration: {reasons}") from None
     configure_logging(settings.log_level, json=settings.log_json)
 
 
@@ -55,38 +62,77 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, help="Worker processes")] = 1,
 ) -> None:
     """Serve the HTTP API."""
+    import os
+
     import uvicorn
 
-    uvicorn.run(
-        "orchestrator.main:app_from_environment",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        access_log=False,
-        log_level="warning",
-    )
+    from orchestrator.observability.metrics import multiprocess_dir
+
+    settings = Settings()
+    if not settings.classify_key_required and host not in LOOPBACK_HOSTS:
+        console.print(
+            f"[yellow]warning:[/yellow] {host} is reachable from other machines and "
+            "/api/v1/classify takes no API key: set ORCH_CLASSIFY_REQUIRES_KEY=true"
+        )
+    if workers > 1:  # migrate once here, not in N workers racing on a fresh database
+        from orchestrator.storage.engine import upgrade_sync
+
+        upgrade_sync(settings.database_url)
+    os.environ["ORCH_WORKERS"] = str(workers)  # each worker's model takes its share of the cores
+    with multiprocess_dir(workers, settings.prometheus_multiproc_dir, os.environ):
+        uvicorn.run(
+            "orchestrator.main:app_from_environment",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            access_log=False,
+            log_level="warning",
+            log_config=None,  # uvicorn's records go through our handler: JSON, PII redacted
+            proxy_headers=False,  # X-Forwarded-For: only from ORCH_TRUSTED_PROXIES, in the app
+        )
 
 
 async def _classify_once(settings: Settings, body: Any) -> Any:
     from orchestrator import flows
-    from orchestrator.runtime import load_classifier, open_runtime
+    from orchestrator.runtime import open_runtime
 
     async with open_runtime(settings) as runtime:
         with console.status("loading the classifier"):
-            classifier = await asyncio.to_thread(load_classifier, settings)
-        await runtime.attach(classifier)
-        assert runtime.pipeline is not None
-        return await flows.classify_message(
-            runtime, runtime.pipeline, body, request_id=uuid.uuid4().hex
-        )
+            classifier = await asyncio.to_thread(_load_classifier, settings)
+        try:
+            await runtime.attach(classifier)
+            assert runtime.pipeline is not None
+            return await flows.classify_message(
+                runtime, runtime.pipeline, body, request_id=uuid.uuid4().hex
+            )
+        finally:
+            await classifier.aclose()
+
+
+def _load_classifier(settings: Settings) -> Any:
+    """The configured tier, or a clear error (an LLM tier without a key, say)."""
+    from orchestrator.runtime import load_classifier
+
+    try:
+        return load_classifier(settings)
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
 
 
 def _load_pipeline(settings: Settings) -> Any:
-    from orchestrator.runtime import build_pipeline, load_classifier
+    from orchestrator.runtime import build_pipeline
 
     with console.status("loading the classifier"):
-        return build_pipeline(settings, load_classifier(settings))
+        return build_pipeline(settings, _load_classifier(settings))
+
+
+async def _run_and_close(pipeline: Any, run: Any) -> Any:
+    """Run, then close the classifier's clients on the loop that used them."""
+    try:
+        return await run
+    finally:
+        await pipeline.classifier.aclose()
 
 
 @app.command()
@@ -104,7 +150,12 @@ def classify(
         body = ClassifyRequest(message=text, channel=channel)
     except ValidationError as exc:
         raise _fail(exc.errors()[0]["msg"]) from None
-    response = asyncio.run(_classify_once(Settings(), body))
+    from orchestrator.classifiers.base import ClassifierError
+
+    try:
+        response = asyncio.run(_classify_once(Settings(), body))
+    except ClassifierError as exc:
+        raise _fail(f"the classifier cannot answer ({exc.kind}); try again later", 1) from None
     if as_json:
         typer.echo(response.model_dump_json(indent=2))
         return
@@ -127,15 +178,17 @@ def evaluate(
     report: Annotated[Path | None, typer.Option(help="Write plots and a summary here")] = None,
 ) -> None:
     """Measure the classifier on a labelled CSV (text,category[,intent,severity,channel])."""
+    from orchestrator.classifiers.base import ClassifierError
     from orchestrator.evaluation.dataset import EvalDataError, load_rows
     from orchestrator.evaluation.metrics import summarise
-    from orchestrator.evaluation.runner import run_rows
+    from orchestrator.evaluation.runner import run_rows, tier_usage
 
     try:
         rows = load_rows(data)
     except EvalDataError as exc:
         raise _fail(str(exc)) from None
-    pipeline = _load_pipeline(Settings())
+    settings = Settings()
+    pipeline = _load_pipeline(settings)
     show = len(rows) >= PROGRESS_MIN_ROWS and sys.stderr.isatty()
     with Progress(
         "[progress.description]{task.description}",
@@ -146,8 +199,13 @@ def evaluate(
         disable=not show,
     ) as progress:
         task = progress.add_task("classifying", total=len(rows))
-        outcomes = asyncio.run(run_rows(pipeline, rows, advance=lambda: progress.advance(task)))
+        run = run_rows(pipeline, rows, advance=lambda: progress.advance(task))
+        try:
+            outcomes = asyncio.run(_run_and_close(pipeline, run))
+        except ClassifierError as exc:  # llm mode without fallback, provider down
+            raise _fail(f"the classifier cannot answer ({exc.kind}); try again later", 1) from None
     summary = summarise(rows, outcomes)
+    summary["classifier"] = tier_usage(settings.classifier, outcomes)
     if report is not None:
         from orchestrator.evaluation.report import write_report
 
@@ -183,6 +241,15 @@ def _print_summary(summary: dict[str, Any]) -> None:
         out.print(f"{key:>18}: {summary[key]}")
     lat = summary["latency_ms"]
     out.print(f"{'latency_ms':>18}: p50 {lat['p50']}  p95 {lat['p95']}  p99 {lat['p99']}")
+    tiers = summary.get("classifier")
+    if tiers and tiers["mode"] != "local":
+        decided = ", ".join(f"{tier} {count}" for tier, count in tiers["decided_by"].items())
+        out.print(f"{'decided by':>18}: {decided}")
+        out.print(f"{'sent to the LLM':>18}: {tiers['llm_calls']} ({tiers['llm_share']:.1%})")
+        tokens = tiers["llm_tokens"]
+        out.print(
+            f"{'LLM tokens':>18}: {tokens['prompt']} prompt, {tokens['completion']} completion"
+        )
 
 
 @app.command()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from orchestrator.api.schemas import ClassifyRequest, ClassifyResponse
+from orchestrator.observability import tracing
 from orchestrator.pipeline.decide import Pipeline
 from orchestrator.runtime import Runtime
 from orchestrator.workflows.base import MessageContext
@@ -14,7 +15,15 @@ async def classify_message(
     runtime: Runtime, pipeline: Pipeline, body: ClassifyRequest, *, request_id: str
 ) -> ClassifyResponse:
     started = time.perf_counter()
-    decision = await pipeline.decide(body.message)
+    with tracing.span("classification", {"classification.channel": body.channel.value}) as span:
+        decision = await pipeline.decide(body.message)
+        span.set_attributes(
+            {
+                "classification.category": decision.category.value,
+                "classification.confidence": decision.confidence,
+                "classification.tier": decision.tier,
+            }
+        )
     context = MessageContext(
         request_id=request_id,
         channel=body.channel,
@@ -22,11 +31,12 @@ async def classify_message(
         conversation_id=body.conversation_id,
     )
     assert runtime.workflows is not None, "workflows are attached before pipelines are served"
-    outcome = await runtime.workflows.run(decision, context)
+    with tracing.span("workflow", {"workflow.category": decision.category.value}) as span:
+        outcome = await runtime.workflows.run(decision, context)
+        span.set_attribute("workflow.action", str(outcome.next_step.get("action")))
     elapsed = time.perf_counter() - started
 
-    metrics = runtime.metrics
-    metrics.requests.labels(status="ok").inc()
+    metrics = runtime.metrics  # classification_requests_total: api/telemetry.py, every outcome
     metrics.by_category.labels(category=decision.category.value, tier=decision.tier).inc()
     metrics.latency.observe(elapsed)
     metrics.confidence.observe(decision.confidence)

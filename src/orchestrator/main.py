@@ -11,11 +11,15 @@ from fastapi import APIRouter, FastAPI
 from orchestrator import __version__
 from orchestrator.api import classify, health
 from orchestrator.api.errors import install_error_handlers
-from orchestrator.api.middleware import RequestContextMiddleware
+from orchestrator.api.openapi import install_openapi
+from orchestrator.api.stack import FASTAPI_TELEMETRY, install_middleware, open_guardrails
 from orchestrator.classifiers.base import Classifier
 from orchestrator.compliance import router as compliance_router
 from orchestrator.config import Settings
 from orchestrator.observability.logging import configure_logging, get_logger
+from orchestrator.observability.metrics import Metrics
+from orchestrator.observability.tracing import instrument_engine
+from orchestrator.resilience.ratelimit import build_rate_limiter
 from orchestrator.runtime import ClassifierLoader, Runtime, load_classifier, open_runtime
 from orchestrator.tickets import router as tickets_router
 
@@ -41,11 +45,17 @@ def create_app(
 ) -> FastAPI:
     """Build the service. Pass `classifier` to share one loaded model across apps (tests)."""
     settings = settings or Settings()
+    metrics = Metrics(multiproc_dir=settings.prometheus_multiproc_dir)
+    limiter = build_rate_limiter(settings, metrics)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(settings.log_level, json=settings.log_json)
-        async with open_runtime(settings) as runtime:
+        async with (
+            open_guardrails(settings, metrics, limiter),
+            open_runtime(settings, metrics=metrics) as runtime,
+        ):
+            instrument_engine(runtime.engine)
             app.state.runtime = runtime
             loading: asyncio.Task[None] | None = None
             if classifier is not None:
@@ -67,9 +77,10 @@ def create_app(
         version=__version__,
         description="Classifies pharmacy contact-center messages and routes them to workflows.",
         lifespan=lifespan,
+        telemetry=FASTAPI_TELEMETRY,
     )
     install_error_handlers(app)
-    app.add_middleware(RequestContextMiddleware)
+    install_middleware(app, settings, metrics, limiter)
 
     api = APIRouter(prefix="/api/v1")
     api.include_router(health.router)
@@ -79,9 +90,12 @@ def create_app(
     app.include_router(api)
     app.include_router(health.router, include_in_schema=False)  # /health, /ready aliases
     app.include_router(health.metrics_router)
+    install_openapi(app)
     return app
 
 
 def app_from_environment() -> FastAPI:
     """uvicorn factory for `orchestrator serve`: settings from ORCH_* and .env."""
-    return create_app(Settings())
+    settings = Settings()
+    configure_logging(settings.log_level, json=settings.log_json)  # before uvicorn says anything
+    return create_app(settings)

@@ -25,10 +25,23 @@ def load_classifier(settings: Settings) -> Classifier:
     """The tier named by ORCH_CLASSIFIER (blocking: call it from a thread)."""
     from orchestrator.classifiers.local import LocalClassifier
 
-    local = LocalClassifier.from_paths(settings.model_dir, settings.embedding_model_path)
     if settings.classifier == "local":
-        return local
-    raise ValueError(f"classifier {settings.classifier!r} is not available in this build")
+        return LocalClassifier.from_settings(settings)  # threads, precision, batching
+    # llm and cascade keep the local tier too: the fallback, and the embedder the KB needs.
+    from orchestrator.classifiers.cascade import CascadeClassifier, LLMFirstClassifier
+    from orchestrator.classifiers.llm import LLMClassifier
+
+    LLMClassifier.check(settings)  # a missing key fails before the model loads
+    local = LocalClassifier.from_settings(settings)
+    llm = LLMClassifier.from_settings(settings)
+    if settings.classifier == "llm":
+        return LLMFirstClassifier(local, llm, fallback=settings.llm_fallback_to_local)
+    return CascadeClassifier(
+        local,
+        llm,
+        threshold=settings.cascade_threshold,
+        safety_threshold=settings.safety_threshold,
+    )
 
 
 def build_pipeline(settings: Settings, classifier: Classifier) -> Pipeline:
@@ -55,7 +68,15 @@ class Runtime:
         """Build the pipeline and workflows around a loaded classifier; then we are ready."""
         from orchestrator.classifiers.local import LocalClassifier
 
-        embedder = classifier.embedder if isinstance(classifier, LocalClassifier) else None
+        embedder = None
+        if isinstance(classifier, LocalClassifier):
+            embedder = classifier.embedder
+        else:  # imported only here: the local mode never loads the OpenAI SDK
+            from orchestrator.classifiers.cascade import CascadeClassifier, LLMFirstClassifier
+
+            if isinstance(classifier, CascadeClassifier | LLMFirstClassifier):
+                embedder = classifier.local.embedder
+        classifier.instrument(self.metrics)
         deps = WorkflowDeps(self.settings, self.sessions, self.metrics, embedder)
         workflows = WorkflowRouter.default(deps)
         await workflows.start()
@@ -65,14 +86,16 @@ class Runtime:
 
 
 @asynccontextmanager
-async def open_runtime(settings: Settings, *, migrate: bool = True) -> AsyncIterator[Runtime]:
+async def open_runtime(
+    settings: Settings, *, migrate: bool = True, metrics: Metrics | None = None
+) -> AsyncIterator[Runtime]:
     """The engine (migrated to head) and metrics; the classifier is attached later."""
     if migrate:
         await storage.upgrade(settings.database_url)
     engine = storage.make_engine(settings.database_url)
     runtime = Runtime(
         settings=settings,
-        metrics=Metrics(),
+        metrics=metrics or Metrics(),
         engine=engine,
         sessions=storage.make_sessionmaker(engine),
     )

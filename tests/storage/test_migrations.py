@@ -51,4 +51,4 @@ def test_when_db_upgraded_twice_then_idempotent(database: Path) -> None:
     assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
     current = runner.invoke(app, ["db", "current"])
     assert current.exit_code == 0, current.output
-    assert "current: 0002_service  head: 0002_service" in current.stdout
+    assert "current: 0003_guardrails  head: 0003_guardrails" in current.stdout

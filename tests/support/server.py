@@ -29,6 +29,7 @@ class ServerProcess:
     workdir: Path
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
+    serve_args: tuple[str, ...] = ()  # more `serve` options, e.g. ("--workers", "2")
 
     @property
     def url(self) -> str:
@@ -37,7 +38,10 @@ class ServerProcess:
     def start(self) -> None:
         with (self.workdir / f"server-{self.port}.log").open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "orchestrator.cli", "serve", "--port", str(self.port)],
+                [
+                    *(sys.executable, "-m", "orchestrator.cli", "serve"),
+                    *("--port", str(self.port), *self.serve_args),
+                ],
                 env=self.env,
                 cwd=self.workdir,
                 stdout=log,
@@ -54,6 +58,13 @@ class ServerProcess:
                 pass
             time.sleep(0.25)
         raise TimeoutError("server did not become ready")
+
+    def stop(self, timeout: float = 60) -> int:
+        """SIGTERM: a graceful shutdown (lifespan hooks run, exporters flush); the exit code."""
+        assert self.process is not None
+        if self.process.poll() is None:
+            self.process.terminate()
+        return self.process.wait(timeout=timeout)
 
     def kill(self) -> None:
         """SIGKILL: no shutdown hooks, no flushing: what a crash looks like."""

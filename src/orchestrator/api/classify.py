@@ -8,11 +8,14 @@ from orchestrator import flows
 from orchestrator.api.deps import PipelineDep, RequestIdDep, RuntimeDep, require_json
 from orchestrator.api.middleware import request_fields
 from orchestrator.api.schemas import ClassifyRequest, ClassifyResponse
+from orchestrator.auth.deps import classify_access
 
 router = APIRouter(tags=["classify"])
 
 ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
     400: {"description": "Invalid input (error envelope)"},
+    401: {"description": "No valid API key, where keys are required (error envelope)"},
+    403: {"description": "The key lacks the classify scope (error envelope)"},
     503: {"description": "Not ready or overloaded (error envelope, Retry-After)"},
 }
 
@@ -21,7 +24,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
     "/classify",
     response_model=ClassifyResponse,
     responses=ERROR_RESPONSES,
-    dependencies=[Depends(require_json)],
+    dependencies=[Depends(classify_access), Depends(require_json)],
 )
 async def classify(
     body: ClassifyRequest,

@@ -5,6 +5,8 @@ ApiError (ours, raised by handlers and dependencies)
 ├── 401 unauthorized, 403 forbidden, 404 not_found
 ├── 429 rate_limited, 503 not_ready / overloaded  (both with Retry-After)
 WorkflowUnavailable → 503 storage_unavailable + Retry-After (nothing acknowledged unstored)
+ClassifierError → 503 classifier_unavailable + Retry-After (LLM down or its circuit open, no
+fallback configured)
 FastAPI's RequestValidationError → 400; Starlette HTTPException → its status; anything else →
 500 internal_error with no detail (and a log line carrying the request id, not the trace).
 """
@@ -19,6 +21,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from orchestrator.classifiers.base import ClassifierError
 from orchestrator.observability.logging import get_logger
 from orchestrator.workflows.base import WorkflowUnavailable
 
@@ -100,6 +103,19 @@ async def _workflow_unavailable(_: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _classifier_unavailable(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ClassifierError)
+    return JSONResponse(
+        envelope(
+            "classifier_unavailable",
+            "The classifier cannot answer right now; try again later.",
+            {"reason": exc.kind},
+        ),
+        status_code=503,
+        headers={"Retry-After": str(exc.retry_after)},
+    )
+
+
 async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
     log.error("unhandled_error", error_type=type(exc).__name__, path=request.url.path)
     return JSONResponse(envelope("internal_error", "Something went wrong."), status_code=500)
@@ -110,4 +126,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(WorkflowUnavailable, _workflow_unavailable)
+    app.add_exception_handler(ClassifierError, _classifier_unavailable)
     app.add_exception_handler(Exception, _unhandled)

@@ -1,4 +1,8 @@
-"""Request ids and the one access-log line per request (pure ASGI: no per-request task)."""
+"""Request ids and the one access-log line per request (pure ASGI: no per-request task).
+
+The request id is bound to the structlog context for the request, so every line logged while
+it is served carries it.
+"""
 
 from __future__ import annotations
 
@@ -48,15 +52,24 @@ class RequestContextMiddleware:
                 MutableHeaders(scope=message)[REQUEST_ID_HEADER] = request_id
             await send(message)
 
-        with structlog.contextvars.bound_contextvars(request_id=request_id):
-            try:
-                await self.app(scope, receive, send_with_id)
-            finally:
-                log.info(
-                    "request",
-                    method=scope.get("method"),
-                    path=scope.get("path"),
-                    status=status,
-                    latency_ms=round((time.perf_counter() - started) * 1000, 2),
-                    **fields,
-                )
+        bound = structlog.contextvars.bind_contextvars(request_id=request_id)
+        try:
+            await self.app(scope, receive, send_with_id)
+        except BaseException:
+            # Left bound: the server's own record of this crash (uvicorn logs it in this task,
+            # after we return) carries the request id too. Each request is its own task.
+            self._access_line(scope, status, started, fields)
+            raise
+        self._access_line(scope, status, started, fields)
+        structlog.contextvars.reset_contextvars(**bound)
+
+    @staticmethod
+    def _access_line(scope: Scope, status: int, started: float, fields: dict[str, Any]) -> None:
+        log.info(
+            "request",
+            method=scope.get("method"),
+            path=scope.get("path"),
+            status=status,
+            latency_ms=round((time.perf_counter() - started) * 1000, 2),
+            **fields,
+        )

@@ -10,6 +10,10 @@ from orchestrator.domain import Category, Channel, Intent, Severity
 from orchestrator.pipeline.normalise import normalise
 
 MAX_MESSAGE_CHARS = 5000
+NOT_WHITESPACE = (  # at least one character that str.isspace() does not call whitespace
+    r"[^\t\n\v\f\r \x1c-\x1f\x85\xa0"
+    r"\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+)
 
 
 class ClassifyRequest(BaseModel):
@@ -19,7 +23,19 @@ class ClassifyRequest(BaseModel):
         }
     )
 
-    message: Annotated[StrictStr, Field(description="1..5000 characters after trimming")]
+    message: Annotated[
+        StrictStr,
+        Field(
+            description="1..5000 characters after trimming",
+            # Documentation only (the validator below decides, after normalising): the schema
+            # tells clients and the fuzz test what is accepted. The class is Python's whitespace.
+            json_schema_extra={
+                "minLength": 1,
+                "maxLength": MAX_MESSAGE_CHARS,
+                "pattern": NOT_WHITESPACE,
+            },
+        ),
+    ]
     channel: Channel = Channel.CHAT
     metadata: dict[str, Any] = Field(default_factory=dict)
     conversation_id: Annotated[StrictStr | None, Field(max_length=128)] = None

@@ -1,1 +1,1 @@
-"""API keys with scopes: the people who work the queues authenticate with these."""
+"""API keys with scopes and rate-limit tiers: queue workers and classify clients use them."""

@@ -18,11 +18,13 @@ from orchestrator.storage.tables import ApiKey
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """Who is calling: the key's id (safe to log and to record as an actor) and its scopes."""
+    """Who is calling: the key's id (safe to log and to record as an actor), its scopes, and
+    its rate-limit tier (None: the default limit)."""
 
     key_id: str
     name: str
     scopes: frozenset[Scope]
+    tier: str | None = None
 
     def allows(self, scope: Scope) -> bool:
         return Scope.ADMIN in self.scopes or scope in self.scopes
@@ -40,7 +42,7 @@ def _split(presented: str) -> tuple[str, str] | None:
 
 
 async def create_key(
-    session: AsyncSession, *, name: str, scopes: Sequence[Scope]
+    session: AsyncSession, *, name: str, scopes: Sequence[Scope], tier: str | None = None
 ) -> tuple[ApiKey, str]:
     """Returns the stored row and the one-time plaintext `orch_<id>_<secret>`."""
     key_id = secrets.token_hex(6)
@@ -52,6 +54,7 @@ async def create_key(
         scopes=sorted({Scope(s).value for s in scopes}),
         created_at=datetime.now(UTC),
         revoked_at=None,
+        rate_limit_tier=tier,
     )
     session.add(row)
     await session.commit()
@@ -68,11 +71,21 @@ async def authenticate(session: AsyncSession, *, presented: str) -> Principal | 
         return None
     if not hmac.compare_digest(row.secret_sha256, _digest(secret)):
         return None
-    return Principal(row.id, row.name, frozenset(Scope(s) for s in row.scopes))
+    return Principal(row.id, row.name, frozenset(Scope(s) for s in row.scopes), row.rate_limit_tier)
 
 
 async def list_keys(session: AsyncSession) -> list[ApiKey]:
     return list((await session.scalars(select(ApiKey).order_by(ApiKey.created_at))).all())
+
+
+async def set_tier(session: AsyncSession, *, key_id: str, tier: str | None) -> bool:
+    """Move a key to another rate-limit tier (None: the default); takes effect at once."""
+    row = await session.get(ApiKey, key_id)
+    if row is None:
+        return False
+    row.rate_limit_tier = tier
+    await session.commit()
+    return True
 
 
 async def revoke_key(session: AsyncSession, *, key_id: str) -> bool:

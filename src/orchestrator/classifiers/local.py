@@ -1,53 +1,129 @@
-"""The default tier: all-MiniLM-L6-v2 embeddings and calibrated linear heads, fully offline."""
+"""The default tier: all-MiniLM-L6-v2 embeddings and calibrated linear heads, fully offline.
+
+`classify` goes through a micro-batcher: the messages of concurrent requests are embedded and
+scored together in one worker-thread call (`predict_batch`), the same arithmetic row by row as
+`predict_vector(text, embed(text))`, within float tolerance.
+"""
 
 from __future__ import annotations
 
-import asyncio
+from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
+
 from orchestrator.classifiers.base import Classifier, Prediction
-from orchestrator.classifiers.embedder import Embedder, Vectors
-from orchestrator.classifiers.heads import LocalModel
+from orchestrator.classifiers.batching import MicroBatcher
+from orchestrator.classifiers.cpu import fast_bf16, model_threads
+from orchestrator.classifiers.embedder import Embedder, Precision, Vectors
+from orchestrator.classifiers.heads import Floats, LocalModel
+from orchestrator.config import Settings
 from orchestrator.domain import Category, Intent, Severity
+
+DEFAULT_BATCH_MAX_SIZE = 32
+DEFAULT_BATCH_WINDOW_S = 0.002
+# A batch is embedded in length-sorted chunks of this many: less padding than one long tensor
+# (measured on 2 cores: 32 messages in chunks of 8 went ~2x faster than in one chunk of 32).
+ENCODE_CHUNK = 8
+
+
+def resolve_precision(setting: str) -> Precision:
+    """`auto` means bf16 only where the CPU computes it natively; fp32 everywhere else."""
+    if setting == "auto":
+        return "bf16" if fast_bf16() else "fp32"
+    return "bf16" if setting == "bf16" else "fp32"
 
 
 class LocalClassifier(Classifier):
     name = "local"
 
-    def __init__(self, embedder: Embedder, model: LocalModel) -> None:
+    def __init__(
+        self,
+        embedder: Embedder,
+        model: LocalModel,
+        *,
+        batch_max_size: int = DEFAULT_BATCH_MAX_SIZE,
+        batch_window_s: float = DEFAULT_BATCH_WINDOW_S,
+    ) -> None:
         self.embedder = embedder
         self.model = model
+        self.batcher: MicroBatcher[str, Prediction] = MicroBatcher(
+            self.predict_batch, max_size=batch_max_size, window_s=batch_window_s
+        )
 
     @classmethod
-    def from_paths(cls, model_dir: Path, embedding_model: Path | None = None) -> LocalClassifier:
-        return cls(Embedder(embedding_model), LocalModel.load(model_dir))
+    def from_paths(
+        cls,
+        model_dir: Path,
+        embedding_model: Path | None = None,
+        *,
+        threads: int | None = None,
+        precision: Precision = "fp32",
+        batch_max_size: int = DEFAULT_BATCH_MAX_SIZE,
+        batch_window_s: float = DEFAULT_BATCH_WINDOW_S,
+    ) -> LocalClassifier:
+        return cls(
+            Embedder(embedding_model, threads=threads, precision=precision),
+            LocalModel.load(model_dir),
+            batch_max_size=batch_max_size,
+            batch_window_s=batch_window_s,
+        )
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LocalClassifier:
+        """The shipped (or configured) model with the service's throughput settings."""
+        return cls.from_paths(
+            settings.model_dir,
+            settings.embedding_model_path,
+            threads=settings.torch_threads or model_threads(settings.workers),
+            precision=resolve_precision(settings.embedding_precision),
+            batch_max_size=settings.batch_max_size,
+            batch_window_s=settings.batch_window_ms / 1000,
+        )
 
     def embed(self, text: str) -> Vectors:
         return self.embedder.encode([text])
 
     def predict_vector(self, text: str, vector: Vectors) -> Prediction:
         """The heads on an embedding already computed: well under a millisecond."""
-        features = self.model.features([text], vector)
-        category = self.model.category.predict_proba(features)[0]
-        intent = self.model.intent.predict_proba(features)[0]
-        severity = self.model.severity.predict_proba(features)[0]
-        intent_label = self.model.intent.labels[int(intent.argmax())]
-        severity_label = self.model.severity.labels[int(severity.argmax())]
+        return self._predict([text], vector)[0]
+
+    def predict_batch(self, texts: Sequence[str]) -> list[Prediction]:
+        """Embed and score many messages in one pass (blocking: run it in a thread)."""
+        if not texts:
+            return []
+        return self._predict(texts, self.embedder.encode(texts, batch_size=ENCODE_CHUNK))
+
+    def _predict(self, texts: Sequence[str], vectors: Vectors) -> list[Prediction]:
+        features = self.model.features(texts, vectors)
+        category = self.model.category.predict_proba(features)
+        intent = self.model.intent.predict_proba(features)
+        severity = self.model.severity.predict_proba(features)
+        return [
+            self._prediction(category[i], intent[i], severity[i], vectors[i])
+            for i in range(len(texts))
+        ]
+
+    def _prediction(
+        self, category: Floats, intent: Floats, severity: Floats, vector: Vectors
+    ) -> Prediction:
         return Prediction(
             scores={
                 Category(label): float(p)
                 for label, p in zip(self.model.category.labels, category, strict=True)
             },
             tier=self.name,
-            intent=Intent(intent_label),
-            severity=Severity(severity_label),
+            intent=Intent(self.model.intent.labels[int(intent.argmax())]),
+            severity=Severity(self.model.severity.labels[int(severity.argmax())]),
             extras={
                 "intent_confidence": float(intent.max()),
                 "severity_confidence": float(severity.max()),
             },
-            embedding=vector[0],
+            embedding=np.array(vector, dtype=np.float32),  # its own copy, not a batch view
         )
 
     async def classify(self, text: str) -> Prediction:
-        vector = await asyncio.to_thread(self.embed, text)
-        return self.predict_vector(text, vector)
+        return await self.batcher.submit(text)
+
+    async def aclose(self) -> None:
+        await self.batcher.aclose()

@@ -67,7 +67,7 @@ async def list_records(
     status: RecordStatus | None = None,
     breached: Annotated[bool | None, Query(description="Past due and not resolved by then")] = None,
     limit: Annotated[int, Query(ge=1, le=service.MAX_PAGE)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,  # beyond it SQL integers overflow
 ) -> RecordPage:
     """Records on the queue, soonest due first."""
     views, total = await service.list_records(

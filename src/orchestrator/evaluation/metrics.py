@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -25,6 +25,8 @@ class Outcome:
     severity: str | None
     latency_ms: float
     decision_path: str
+    tier: str = ""  # which tier decided: safety_screen, local, llm, local_fallback
+    usage: dict[str, float] = field(default_factory=dict)  # llm_calls, *_tokens (LLM tiers)
 
 
 def expected_calibration_error(

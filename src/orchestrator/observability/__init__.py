@@ -1,1 +1,1 @@
-"""Structured logs, Prometheus metrics."""
+"""Structured logs (PII redacted), Prometheus metrics, OpenTelemetry traces."""

@@ -60,10 +60,13 @@ class Pipeline:
     async def decide(self, message: str) -> Decision:
         text = normalise(message)
         hit = self.screen.screen(text)
-        prediction = await self.classifier.classify(text)
+        # A screen hit decides the category: tiers that call a provider answer locally then.
+        classify = self.classifier.classify_screened if hit else self.classifier.classify
+        prediction = await classify(text)
         scores = dict(prediction.scores)
         safety_score = scores.get(Category.SAFETY_COMPLIANCE, 0.0)
         tier = prediction.tier
+        route = prediction.route or prediction.tier  # e.g. "cascade:uncertain(p=0.61<0.80)>llm"
 
         if hit is not None:
             # Blend: the rule's prior on safety, the model's view on the rest; still sums to 1.
@@ -79,12 +82,10 @@ class Pipeline:
             and safety_score >= self.safety_threshold
         ):
             category = Category.SAFETY_COMPLIANCE
-            path = (
-                f"{prediction.tier}:safety_bias(p={safety_score:.2f}>={self.safety_threshold:.2f})"
-            )
+            path = f"{route}:safety_bias(p={safety_score:.2f}>={self.safety_threshold:.2f})"
         else:
             category = prediction.category
-            path = f"{prediction.tier}:argmax"
+            path = f"{route}:argmax"
 
         confidence = scores[category]
         needs_human = confidence < self.confidence_threshold

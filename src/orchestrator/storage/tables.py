@@ -154,6 +154,7 @@ class ApiKey(Base):
     scopes: Mapped[list[Any]]
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    rate_limit_tier: Mapped[str | None] = mapped_column(String(32))  # None: the default limit
 
 
 Index("ix_compliance_records_queue_due", ComplianceRecord.queue, ComplianceRecord.due_at)

@@ -36,7 +36,7 @@ async def list_tickets(
     customer_id: Annotated[str | None, Query(max_length=64)] = None,
     delivery: Delivery | None = None,
     limit: Annotated[int, Query(ge=1, le=ticket_service.MAX_LIMIT)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,  # beyond it SQL integers overflow
 ) -> TicketPage:
     """Tickets, newest first, filtered by queue, intent, status, customer or delivery."""
     where = TicketFilter(

@@ -1,0 +1,73 @@
+"""The middleware stack, in the order a request meets it, and what it holds open.
+
+RequestContext   request id, the one access-log line (outermost: refusals get both)
+Telemetry        server span, HTTP metrics, classify outcome counter
+LoadShedding     beyond ORCH_MAX_CONCURRENT_REQUESTS in flight → 503 at once
+RateLimit        token bucket per key or address → 429
+(routes)
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, MutableMapping
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.telemetry import TelemetryConfig
+
+from orchestrator.api.guardrails import EXEMPT_PATHS, LoadSheddingMiddleware, RateLimitMiddleware
+from orchestrator.api.middleware import RequestContextMiddleware
+from orchestrator.api.telemetry import TelemetryMiddleware
+from orchestrator.config import Settings
+from orchestrator.observability.metrics import Metrics
+from orchestrator.observability.tracing import setup_tracing
+from orchestrator.resilience.ratelimit import RateLimiter
+from orchestrator.resilience.shedding import ConcurrencyLimit
+
+
+def _untraced(scope: MutableMapping[str, Any]) -> bool:
+    return scope.get("path") in EXEMPT_PATHS  # probes and scrapes: no spans
+
+
+# FastAPI's native OpenTelemetry: the request's server span and spans for dependency resolution,
+# the endpoint and serialization, whenever a tracer provider is installed (setup_tracing). Its
+# metrics and logs stay off: metrics are Prometheus here, and its log records would carry
+# exception messages, which may quote a customer's words. Export is ours alone (ORCH_OTLP_*).
+FASTAPI_TELEMETRY: TelemetryConfig = {
+    "tracing": True,
+    "operation_spans": True,
+    "metrics": False,
+    "logs": False,
+    "auto_configure": False,
+    "exclude": _untraced,
+}
+
+
+def install_middleware(
+    app: FastAPI, settings: Settings, metrics: Metrics, limiter: RateLimiter
+) -> None:
+    # add_middleware wraps what is there: the last added runs first.
+    app.add_middleware(RateLimitMiddleware, limiter=limiter, settings=settings, metrics=metrics)
+    app.add_middleware(
+        LoadSheddingMiddleware,
+        limit=ConcurrencyLimit(settings.max_concurrent_requests, gauge=metrics.in_flight),
+        metrics=metrics,
+    )
+    app.add_middleware(TelemetryMiddleware, metrics=metrics)
+    app.add_middleware(RequestContextMiddleware)
+
+
+@asynccontextmanager
+async def open_guardrails(
+    settings: Settings, metrics: Metrics, limiter: RateLimiter
+) -> AsyncIterator[None]:
+    """Tracing export (when configured) for the app's life; the limiter and metrics closed after."""
+    provider = setup_tracing(settings)
+    try:
+        yield
+    finally:
+        await limiter.aclose()
+        metrics.close()
+        if provider is not None:
+            provider.shutdown()

@@ -1,0 +1,3 @@
+from orchestrator.bench.run import main
+
+main()

@@ -1,0 +1,186 @@
+"""The load generator: keep-alive HTTP/1.1 over asyncio streams, closed and open loop.
+
+Written by hand rather than on httpx: the client shares the 2 cores with the service it measures,
+and a request here costs a fraction of what a full client's does, so more of the machine is left
+to the service. It speaks only what the bench needs: POST with a JSON body, a `Content-Length`
+answer, one request at a time per connection.
+
+- `closed_loop(c)`: c connections, each sends its next request as soon as it has an answer;
+  throughput at that concurrency. Latency from send to answer.
+- `open_loop(rate)`: requests start on a fixed schedule whatever the answers do, so a slow
+  service cannot slow the clock; latency counts from the scheduled start (no coordinated
+  omission). A request that finds every connection busy opens another one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import numpy as np
+
+MAX_OPEN_LOOP_CONNECTIONS = 512
+
+
+class HttpError(RuntimeError):
+    """The server answered something the bench cannot read."""
+
+
+@dataclass
+class LoadResult:
+    mode: str  # "concurrency" or "rate"
+    level: float  # the concurrency, or the offered rate (requests/s)
+    seconds: float
+    latencies_ms: list[float] = field(default_factory=list)  # successful requests only
+    errors: dict[str, int] = field(default_factory=dict)  # status or exception -> count
+
+    @property
+    def completed(self) -> int:
+        return len(self.latencies_ms)
+
+    @property
+    def throughput(self) -> float:
+        return self.completed / self.seconds if self.seconds else 0.0
+
+    def percentile(self, q: float) -> float:
+        return float(np.percentile(self.latencies_ms, q)) if self.latencies_ms else float("nan")
+
+    def row(self) -> dict[str, float | str | int]:
+        return {
+            "mode": self.mode,
+            "level": self.level,
+            "msgs_per_s": round(self.throughput, 1),
+            "p50_ms": round(self.percentile(50), 2),
+            "p95_ms": round(self.percentile(95), 2),
+            "p99_ms": round(self.percentile(99), 2),
+            "completed": self.completed,
+            "errors": sum(self.errors.values()),
+        }
+
+
+class Connection:
+    """One keep-alive connection; one request at a time."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader = reader
+        self.writer = writer
+
+    @classmethod
+    async def open(cls, host: str, port: int) -> Connection:
+        reader, writer = await asyncio.open_connection(host, port)
+        return cls(reader, writer)
+
+    async def post(self, head: bytes, body: bytes) -> int:
+        self.writer.write(head + str(len(body)).encode() + b"\r\n\r\n" + body)
+        status_line = await self.reader.readline()
+        parts = status_line.split(None, 2)
+        if len(parts) < 2 or not parts[0].startswith(b"HTTP/1."):
+            raise HttpError(f"bad status line {status_line[:40]!r}")
+        length = None
+        while (line := await self.reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value)
+        if length is None:
+            raise HttpError("answer without Content-Length")
+        await self.reader.readexactly(length)
+        return int(parts[1])
+
+    async def close(self) -> None:
+        self.writer.close()
+        with contextlib.suppress(OSError):  # already reset by the server
+            await self.writer.wait_closed()
+
+
+class Client:
+    """POSTs JSON bodies to one URL, cycling through them."""
+
+    def __init__(self, url: str, bodies: Sequence[bytes]) -> None:
+        parts = urlsplit(url)
+        if parts.scheme != "http" or parts.hostname is None:
+            raise ValueError(f"the bench speaks plain http only: {url}")
+        self.host = parts.hostname
+        self.port = parts.port or 80
+        path = parts.path or "/"
+        self.head = (
+            f"POST {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
+            "Content-Type: application/json\r\nContent-Length: "
+        ).encode()
+        if not bodies:
+            raise ValueError("no bodies to send")
+        self._bodies: Iterator[bytes] = itertools.cycle(bodies)
+
+    async def _send(self, connection: Connection, result: LoadResult, started: float) -> bool:
+        """One request; False when the connection is no longer usable."""
+        try:
+            status = await connection.post(self.head, next(self._bodies))
+        except (OSError, asyncio.IncompleteReadError, HttpError) as exc:
+            key = type(exc).__name__
+            result.errors[key] = result.errors.get(key, 0) + 1
+            return False
+        if status == 200:
+            result.latencies_ms.append((time.perf_counter() - started) * 1000)
+        else:
+            result.errors[str(status)] = result.errors.get(str(status), 0) + 1
+        return True
+
+    async def closed_loop(self, concurrency: int, seconds: float) -> LoadResult:
+        result = LoadResult("concurrency", concurrency, seconds)
+        connections = [await Connection.open(self.host, self.port) for _ in range(concurrency)]
+        deadline = time.perf_counter() + seconds
+
+        async def worker(connection: Connection) -> None:
+            while (started := time.perf_counter()) < deadline:
+                if not await self._send(connection, result, started):
+                    await connection.close()
+                    connection = await Connection.open(self.host, self.port)
+            await connection.close()
+
+        begun = time.perf_counter()
+        await asyncio.gather(*(worker(c) for c in connections))
+        result.seconds = time.perf_counter() - begun  # the last answers land after the deadline
+        return result
+
+    async def open_loop(self, rate: float, seconds: float) -> LoadResult:
+        result = LoadResult("rate", rate, seconds)
+        idle: list[Connection] = []
+        opened = 0
+        in_flight: set[asyncio.Task[None]] = set()
+
+        async def fire(scheduled: float) -> None:
+            nonlocal opened
+            if idle:
+                connection = idle.pop()
+            else:
+                opened += 1
+                connection = await Connection.open(self.host, self.port)
+            if await self._send(connection, result, scheduled):
+                idle.append(connection)
+            else:
+                opened -= 1
+                await connection.close()
+
+        begun = time.perf_counter()
+        interval = 1.0 / rate
+        for n in range(int(rate * seconds)):
+            scheduled = begun + n * interval
+            delay = scheduled - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            if opened - len(idle) >= MAX_OPEN_LOOP_CONNECTIONS:
+                result.errors["client_saturated"] = result.errors.get("client_saturated", 0) + 1
+                continue
+            task = asyncio.create_task(fire(scheduled))
+            in_flight.add(task)
+            task.add_done_callback(in_flight.discard)
+        if in_flight:
+            await asyncio.gather(*in_flight)
+        result.seconds = time.perf_counter() - begun  # an overloaded service finishes late
+        for connection in idle:
+            await connection.close()
+        return result

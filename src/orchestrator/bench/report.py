@@ -1,0 +1,113 @@
+"""What `make bench` prints and writes: the table, the latency-versus-load plot, the JSON line."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+HEADLINE_KEYS = (
+    "raw_model_msgs_per_s",
+    "service_msgs_per_s",
+    "ratio",
+    "p50_ms",
+    "p95_ms",
+    "p99_ms",
+    "at_rps",
+)
+
+
+def table(rows: Sequence[dict[str, Any]], title: str) -> Table:
+    """One row per measured point: workers, load (concurrency or offered rate), figures."""
+    out = Table(title=title)
+    columns = (
+        "workers", "mode", "level", "msgs_per_s", "p50_ms", "p95_ms", "p99_ms", "completed",
+        "errors",
+    )  # fmt: skip
+    for column in columns:
+        out.add_column(column, justify="left" if column == "mode" else "right")
+    for row in rows:
+        out.add_row(*(_cell(row.get(column)) for column in columns))
+    return out
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:,.1f}" if abs(value) >= 100 else f"{value:.2f}"
+    return "" if value is None else str(value)
+
+
+def memory_table(memory: dict[str, Any]) -> Table:
+    out = Table(
+        title=f"resident memory over {memory['seconds']:.0f} s at {memory['at_rps']} msgs/s"
+    )
+    for column in ("worker pid", "start MiB", "end MiB", "peak MiB", "growth"):
+        out.add_column(column, justify="right")
+    for worker in memory["workers"]:
+        out.add_row(
+            str(worker["pid"]),
+            f"{worker['start_mb']:.0f}",
+            f"{worker['end_mb']:.0f}",
+            f"{worker['peak_mb']:.0f}",
+            f"{worker['growth_pct']:+.1f}%",
+        )
+    return out
+
+
+def plot(path: Path, rows: Sequence[dict[str, Any]], raw_msgs_per_s: float) -> Path:
+    """Latency percentiles against achieved throughput, one colour per worker count."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(1, 2, figsize=(12, 4.5), sharey=True)
+    for ax, mode, label in (
+        (axes[0], "rate", "fixed request rate (open loop)"),
+        (axes[1], "concurrency", "fixed concurrency (closed loop)"),
+    ):
+        for workers, colour in ((1, "tab:blue"), (2, "tab:orange"), (4, "tab:green")):
+            points = sorted(
+                (r for r in rows if r["mode"] == mode and r["workers"] == workers),
+                key=lambda r: float(r["msgs_per_s"]),
+            )
+            if not points:
+                continue
+            x = [r["msgs_per_s"] for r in points]
+            for key, style in (("p50_ms", ":"), ("p95_ms", "-"), ("p99_ms", "--")):
+                ax.plot(
+                    x,
+                    [r[key] for r in points],
+                    style,
+                    marker="o",
+                    color=colour,
+                    label=f"{workers} worker{'s' if workers > 1 else ''} {key[:3]}",
+                )
+        ax.axvline(raw_msgs_per_s, color="grey", linewidth=1)
+        ax.annotate("raw model", (raw_msgs_per_s, 0), rotation=90, va="bottom", color="grey")
+        ax.set_title(label)
+        ax.set_xlabel("messages / s answered")
+        ax.set_yscale("log")
+        ax.grid(True, which="both", alpha=0.3)
+    axes[0].set_ylabel("latency, ms")
+    axes[1].legend(fontsize=7, loc="upper left")
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+    return path
+
+
+def headline_line(summary: dict[str, Any]) -> str:
+    return json.dumps({key: summary[key] for key in HEADLINE_KEYS})
+
+
+def show(console: Console, rows: Sequence[dict[str, Any]], summary: dict[str, Any]) -> None:
+    console.print(table(rows, f"service under load ({summary['mix']})"))
+    console.print(memory_table(summary["memory"]))
+    for line in summary["notes"]:
+        console.print(line)

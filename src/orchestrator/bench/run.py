@@ -1,0 +1,302 @@
+"""`make bench`: the phases, in an order that fits three minutes.
+
+1. Raw model throughput in a child process (batched embedding + heads, no HTTP), while the
+   first service loads its model.
+2. For each worker count: a closed-loop sweep over fixed concurrencies (the best is saturation),
+   then an open-loop sweep at fixed rates (fractions of that saturation).
+3. A soak on the configuration with the highest saturation, at half of it: the headline
+   latencies, and resident memory per worker at its start and end.
+
+This process is the load generator; the service runs in its own (`orchestrator serve`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psutil
+from rich.console import Console
+
+from orchestrator.bench import messages as bench_messages
+from orchestrator.bench import report
+from orchestrator.bench.loadgen import Client, LoadResult
+from orchestrator.bench.server import Service
+from orchestrator.classifiers.cpu import usable_cores
+
+CLASSIFY_PATH = "/api/v1/classify"
+MEMORY_SAMPLE_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class Plan:
+    workers: tuple[int, ...]
+    concurrency: tuple[int, ...]
+    rate_fractions: tuple[float, ...]
+    phase_seconds: float
+    soak_seconds: float
+    raw_seconds: float
+    soak_fraction: float = 0.5
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m orchestrator.bench", description=__doc__)
+    parser.add_argument("--data", type=Path, default=bench_messages.DEFAULT_DATA)
+    parser.add_argument("--out", type=Path, default=Path("reports/bench"))
+    parser.add_argument("--workers", default="1,2", help="worker counts, comma-separated")
+    parser.add_argument("--concurrency", default="1,16,64", help="closed-loop levels")
+    parser.add_argument("--rates", default="0.25,0.5,0.9", help="fractions of saturation")
+    parser.add_argument("--phase-seconds", type=float, default=2.0)
+    parser.add_argument("--soak-seconds", type=float, default=120.0)
+    parser.add_argument("--raw-seconds", type=float, default=4.0)
+    parser.add_argument(
+        "--classify-only",
+        action="store_true",
+        help="informational messages only: the classify path without database writes",
+    )
+    return parser.parse_args(argv)
+
+
+def _ints(text: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in text.split(",") if x.strip())
+
+
+def _floats(text: str) -> tuple[float, ...]:
+    return tuple(float(x) for x in text.split(",") if x.strip())
+
+
+class RawModel:
+    """Raw-model processes: they load while the first service does, and measure while it idles.
+
+    Two ways to spend the cores: one process with a thread per core, and a process per core
+    with one thread each (as the workers do). The better of the two is the raw figure.
+    """
+
+    def __init__(self, data: Path, seconds: float, classify_only: bool, cores: int) -> None:
+        command = [sys.executable, "-m", "orchestrator.bench.raw", "--data", str(data), "--wait"]
+        command += ["--seconds", str(seconds)] + (["--classify-only"] if classify_only else [])
+        self.threaded = self._spawn([*command, "--threads", str(cores)])
+        self.per_core = (
+            [self._spawn([*command, "--threads", "1"]) for _ in range(cores)] if cores > 1 else []
+        )
+
+    @staticmethod
+    def _spawn(command: list[str]) -> subprocess.Popen[str]:
+        return subprocess.Popen(
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+
+    @staticmethod
+    def _read(process: subprocess.Popen[str]) -> str:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        if not line:
+            raise RuntimeError(f"raw model measurement failed ({process.wait()})")
+        return line.strip()
+
+    def _measure(self, processes: list[subprocess.Popen[str]]) -> list[dict[str, Any]]:
+        for process in processes:
+            assert process.stdin is not None
+            process.stdin.write("go\n")
+            process.stdin.flush()
+        figures = [json.loads(self._read(process)) for process in processes]
+        for process in processes:
+            process.wait()
+        return figures
+
+    def measure(self) -> dict[str, Any]:
+        for process in (self.threaded, *self.per_core):
+            if self._read(process) != "READY":
+                raise RuntimeError("raw model process did not load")
+        threaded = self._measure([self.threaded])[0]
+        result = {
+            "batched_msgs_per_s": threaded["batched_msgs_per_s"],
+            "one_by_one_msgs_per_s": threaded["one_by_one_msgs_per_s"],
+            "batch_size": threaded["batch_size"],
+            "precision": threaded["precision"],
+            "threaded": {
+                "threads": threaded["threads"],
+                "msgs_per_s": threaded["batched_msgs_per_s"],
+            },
+        }
+        if self.per_core:
+            per_core = self._measure(self.per_core)
+            total = round(sum(f["batched_msgs_per_s"] for f in per_core), 1)
+            result["per_core"] = {"processes": len(per_core), "msgs_per_s": total}
+            result["batched_msgs_per_s"] = max(result["batched_msgs_per_s"], total)
+        return result
+
+    def kill(self) -> None:
+        for process in (self.threaded, *self.per_core):
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+
+
+def _row(workers: int, result: LoadResult) -> dict[str, Any]:
+    return {"workers": workers, **result.row()}
+
+
+async def sweep(
+    client: Client, workers: int, plan: Plan, console: Console
+) -> tuple[list[dict[str, Any]], float]:
+    """Closed loop at each concurrency, then open loop at fractions of the best; rows, best."""
+    rows: list[dict[str, Any]] = []
+    await client.closed_loop(max(plan.concurrency), min(1.0, plan.phase_seconds))  # warm
+    for level in plan.concurrency:
+        rows.append(_row(workers, await client.closed_loop(level, plan.phase_seconds)))
+        console.log(f"{workers}w concurrency {level}: {rows[-1]['msgs_per_s']} msgs/s")
+    saturation = max(float(r["msgs_per_s"]) for r in rows)
+    for fraction in plan.rate_fractions:
+        rate = round(saturation * fraction, 1)
+        rows.append(_row(workers, await client.open_loop(rate, plan.phase_seconds)))
+        console.log(f"{workers}w rate {rate}: p95 {rows[-1]['p95_ms']} ms")
+    return rows, saturation
+
+
+async def soak(
+    client: Client, service: Service, rate: float, seconds: float
+) -> tuple[LoadResult, dict[str, Any]]:
+    """Open loop at `rate` for `seconds`, sampling each worker's resident memory meanwhile."""
+    samples: list[dict[int, float]] = [service.rss_mb()]
+    load = asyncio.create_task(client.open_loop(rate, seconds))
+    while not load.done():
+        await asyncio.wait({load}, timeout=MEMORY_SAMPLE_SECONDS)
+        samples.append(service.rss_mb())
+    result = load.result()
+    workers = []
+    for pid, start in samples[0].items():
+        series = [s[pid] for s in samples if pid in s]
+        workers.append(
+            {
+                "pid": pid,
+                "start_mb": round(start, 1),
+                "end_mb": round(series[-1], 1),
+                "peak_mb": round(max(series), 1),
+                "growth_pct": round((series[-1] - start) / start * 100, 2),
+            }
+        )
+    memory = {"seconds": result.seconds, "at_rps": rate, "workers": workers}
+    return result, memory
+
+
+async def measure(args: argparse.Namespace, plan: Plan, console: Console) -> dict[str, Any]:
+    mix = bench_messages.CLASSIFY_ONLY_MIX if args.classify_only else bench_messages.DEFAULT_MIX
+    bodies = [
+        m.body()
+        for m in bench_messages.sample(bench_messages.load_examples(args.data), 4096, mix=mix)
+    ]
+    load_before = os.getloadavg()
+    cores = usable_cores()
+    me = psutil.Process()
+    rows: list[dict[str, Any]] = []
+    services: dict[int, Service] = {}
+    saturation: dict[int, float] = {}
+    with tempfile.TemporaryDirectory(prefix="orch-bench-") as scratch:
+        raw_model = RawModel(args.data, plan.raw_seconds, args.classify_only, cores)
+        try:
+            for n, workers in enumerate(plan.workers):
+                services[workers] = Service.start(workers, Path(scratch))
+                ready_s = services[workers].wait_ready()
+                console.log(f"{workers}w ready in {ready_s:.1f} s")
+                if n == 0:  # the service idles while the model is measured alone
+                    raw = raw_model.measure()
+                    console.log(f"raw model: {raw}")
+                client = Client(services[workers].url + CLASSIFY_PATH, bodies)
+                worker_rows, saturation[workers] = await sweep(client, workers, plan, console)
+                rows += worker_rows
+            best = max(saturation, key=saturation.__getitem__)
+            at_rps = round(saturation[best] * plan.soak_fraction, 1)
+            client = Client(services[best].url + CLASSIFY_PATH, bodies)
+            cpu_before = me.cpu_times()
+            console.log(f"soak: {best}w at {at_rps} msgs/s for {plan.soak_seconds:.0f} s")
+            soaked, memory = await soak(client, services[best], at_rps, plan.soak_seconds)
+            cpu_after = me.cpu_times()
+        finally:
+            raw_model.kill()
+            for service in services.values():
+                service.stop()
+    rows.append({"workers": best, **soaked.row(), "mode": "soak"})
+    client_cpu = (cpu_after.user + cpu_after.system - cpu_before.user - cpu_before.system) / (
+        soaked.seconds or 1
+    )
+    service_msgs_per_s = round(saturation[best], 1)
+    raw_msgs_per_s = float(raw["batched_msgs_per_s"])
+    load_after = os.getloadavg()
+    return {
+        "raw_model_msgs_per_s": raw_msgs_per_s,
+        "service_msgs_per_s": service_msgs_per_s,
+        "ratio": round(service_msgs_per_s / raw_msgs_per_s, 3),
+        "p50_ms": round(soaked.percentile(50), 2),
+        "p95_ms": round(soaked.percentile(95), 2),
+        "p99_ms": round(soaked.percentile(99), 2),
+        "at_rps": at_rps,
+        "workers": best,
+        "saturation_by_workers": saturation,
+        "raw": raw,
+        "memory": memory,
+        "rows": rows,
+        "mix": bench_messages.describe(mix),
+        "cores": cores,
+        "load_average_before": [round(x, 2) for x in load_before],
+        "load_average_after": [round(x, 2) for x in load_after],
+        "notes": [
+            f"mix: {bench_messages.describe(mix)} (seeded sample of {args.data})",
+            f"raw model: {raw}",
+            f"saturation by workers: {saturation}; soak on {best} worker(s) at {at_rps} msgs/s",
+            f"load generator CPU during the soak: {client_cpu:.0%} of one core",
+            f"load average before {load_before[0]:.2f}, after {load_after[0]:.2f} "
+            f"({cores} usable cores)",
+        ],
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = parse_args(argv)
+    plan = Plan(
+        workers=_ints(args.workers),
+        concurrency=_ints(args.concurrency),
+        rate_fractions=_floats(args.rates),
+        phase_seconds=args.phase_seconds,
+        soak_seconds=args.soak_seconds,
+        raw_seconds=args.raw_seconds,
+    )
+    console = Console(stderr=True)
+    started = time.monotonic()
+    summary = _run(measure(args, plan, console))
+    summary["elapsed_s"] = round(time.monotonic() - started, 1)
+    args.out.mkdir(parents=True, exist_ok=True)
+    png = report.plot(
+        args.out / "latency_vs_load.png", summary["rows"], summary["raw_model_msgs_per_s"]
+    )
+    (args.out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    out = Console(width=120)
+    report.show(out, summary["rows"], summary)
+    out.print(f"wrote {png} and {args.out / 'summary.json'} in {summary['elapsed_s']} s")
+    print(report.headline_line(summary), flush=True)
+
+
+def _run(coroutine: Any) -> dict[str, Any]:
+    """uvloop where installed (the load generator should cost the machine little)."""
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - uvicorn[standard] brings it on Linux and macOS
+        result: dict[str, Any] = asyncio.run(coroutine)
+        return result
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        outcome: dict[str, Any] = runner.run(coroutine)
+        return outcome

@@ -1,0 +1,121 @@
+"""The service under test: `orchestrator serve --workers N` in its own process, on a free port."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+import psutil
+
+READY_PATH = "/api/v1/ready"
+LOADED_EVENT = b"classifier_loaded"  # each worker logs it once its model is attached
+# The bench measures capacity, so the limits a deployment sets for its clients are lifted.
+BENCH_ENVIRONMENT = {
+    "ORCH_RATE_LIMIT_PER_MINUTE": "100000000",
+    "ORCH_MAX_CONCURRENT_REQUESTS": "100000",
+    "ORCH_LOG_LEVEL": "INFO",  # the one log line per request stays: production writes it too
+    "ORCH_LOG_JSON": "true",
+}
+
+
+class ServiceError(RuntimeError):
+    """The service did not start, or stopped while measured."""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def orchestrator_command() -> str:
+    beside = Path(sys.executable).with_name("orchestrator")
+    found = str(beside) if beside.exists() else shutil.which("orchestrator")
+    if found is None:
+        raise ServiceError("the `orchestrator` command is not installed (pip install -e .)")
+    return found
+
+
+@dataclass
+class Service:
+    process: subprocess.Popen[bytes]
+    url: str
+    workers: int
+    log_path: Path
+    log_file: IO[bytes]
+
+    @classmethod
+    def start(
+        cls, workers: int, workdir: Path, *, environment: Mapping[str, str] | None = None
+    ) -> Service:
+        """Start the service on a SQLite database in `workdir`; the caller waits for ready."""
+        workdir.mkdir(parents=True, exist_ok=True)
+        port = free_port()
+        env = {
+            **os.environ,
+            **BENCH_ENVIRONMENT,
+            "ORCH_DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'bench.db'}",
+            **(environment or {}),
+        }
+        env.pop("ORCH_REDIS_URL", None)  # one machine: in-process state
+        log_path = workdir / f"service-{workers}w-{port}.log"
+        log_file = log_path.open("wb")
+        command = [orchestrator_command(), "serve", "--port", str(port), "--workers", str(workers)]
+        process = subprocess.Popen(
+            command, env=env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        return cls(process, f"http://127.0.0.1:{port}", workers, log_path, log_file)
+
+    def wait_ready(self, timeout: float = 120.0) -> float:
+        """Seconds until every worker has its model and /ready answers 200."""
+        started = time.monotonic()
+        while time.monotonic() - started < timeout:
+            if self.process.poll() is not None:
+                raise ServiceError(
+                    f"the service exited ({self.process.returncode}): see {self.log_path}"
+                )
+            if self.log_path.read_bytes().count(LOADED_EVENT) >= self.workers and self._ready():
+                return time.monotonic() - started
+            time.sleep(0.2)
+        raise ServiceError(f"not ready after {timeout:.0f} s: see {self.log_path}")
+
+    def _ready(self) -> bool:
+        try:
+            with urllib.request.urlopen(self.url + READY_PATH, timeout=2) as answer:
+                return bool(answer.status == 200)
+        except (urllib.error.URLError, OSError):
+            return False
+
+    def worker_pids(self) -> list[int]:
+        """The processes that serve requests: the serve process itself, or its workers."""
+        if self.workers == 1:
+            return [self.process.pid]
+        children = psutil.Process(self.process.pid).children()
+        workers = [c for c in children if "resource_tracker" not in " ".join(c.cmdline())]
+        return sorted(c.pid for c in workers)
+
+    def rss_mb(self) -> dict[int, float]:
+        """Resident memory of each worker, in MiB."""
+        return {pid: psutil.Process(pid).memory_info().rss / 2**20 for pid in self.worker_pids()}
+
+    def stop(self, timeout: float = 15.0) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGINT)  # uvicorn shuts down its workers on it
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        self.log_file.close()

@@ -1,0 +1,58 @@
+"""What this CPU offers the model, detected rather than assumed: usable cores and fast bf16."""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+CPUINFO = Path("/proc/cpuinfo")
+CGROUP_CPU_MAX = Path("/sys/fs/cgroup/cpu.max")
+# Instructions that make bf16 matrix products faster than fp32 (not merely emulated).
+BF16_FLAGS = frozenset({"avx512_bf16", "amx_bf16"})
+
+
+def usable_cores() -> int:
+    """Cores this process may run on: its affinity mask, capped by a cgroup CPU quota."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    cores = cores or 1
+    try:
+        quota, period = CGROUP_CPU_MAX.read_text().split()[:2]
+    except (OSError, ValueError):
+        return cores
+    if quota == "max":
+        return cores
+    return max(1, min(cores, math.ceil(int(quota) / int(period))))
+
+
+def model_threads(workers: int = 1, cores: int | None = None) -> int:
+    """Torch threads per worker: its share of the cores, less one for its event loop.
+
+    An OpenMP thread that shares its core with the event loop (or another worker) stalls every
+    parallel region at the barrier, which costs more than the thread brings: on 2 cores one
+    thread per worker is measurably faster than two.
+    """
+    share = (cores or usable_cores()) // max(1, workers)
+    return max(1, share - 1)
+
+
+def cpu_flags(cpuinfo: Path = CPUINFO) -> frozenset[str]:
+    """The instruction-set flags the kernel reports (empty where there is no /proc/cpuinfo)."""
+    try:
+        text = cpuinfo.read_text()
+    except OSError:
+        return frozenset()
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() in ("flags", "Features"):
+            return frozenset(value.split())
+    return frozenset()
+
+
+def fast_bf16(flags: frozenset[str] | None = None) -> bool:
+    """True when the CPU computes bf16 natively (AVX512-BF16 or AMX) and torch can use it."""
+    import torch
+
+    present = cpu_flags() if flags is None else flags
+    mkldnn: bool = torch.backends.mkldnn.is_available()  # type: ignore[no-untyped-call]
+    return bool(BF16_FLAGS & present) and mkldnn

@@ -1,0 +1,130 @@
+"""The load generator against real sockets on loopback: a scripted HTTP server answers it."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+
+import pytest
+
+from orchestrator.bench.loadgen import Client, LoadResult
+
+Answer = Callable[[bytes], bytes]
+
+
+def ok(body: bytes) -> bytes:
+    payload = json.dumps({"echo": json.loads(body)["message"]}).encode()
+    return b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(payload), payload)
+
+
+def status(code: int) -> Answer:
+    return lambda body: b"HTTP/1.1 %d X\r\nContent-Length: 2\r\n\r\n{}" % code
+
+
+@dataclass
+class Scripted:
+    """An HTTP/1.1 keep-alive server that answers each request with `answer(body)`."""
+
+    answer: Answer
+    bodies: list[bytes] = field(default_factory=list)
+    connections: int = 0
+    port: int = 0
+
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        try:
+            while line := await reader.readline():
+                length = 0
+                while (header := await reader.readline()) not in (b"\r\n", b""):
+                    name, _, value = header.partition(b":")
+                    if name.lower() == b"content-length":
+                        length = int(value)
+                body = await reader.readexactly(length)
+                assert line.startswith(b"POST /api/v1/classify HTTP/1.1")
+                self.bodies.append(body)
+                writer.write(self.answer(body))
+                await writer.drain()
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            writer.close()
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[Scripted]:
+    scripted = Scripted(ok)
+    listener = await asyncio.start_server(scripted.handle, "127.0.0.1", 0)
+    scripted.port = listener.sockets[0].getsockname()[1]
+    async with listener:
+        yield scripted
+        listener.close()
+
+
+def client_for(server: Scripted) -> Client:
+    bodies = [json.dumps({"message": f"m{i}"}).encode() for i in range(3)]
+    return Client(f"http://127.0.0.1:{server.port}/api/v1/classify", bodies)
+
+
+async def test_when_driven_at_fixed_concurrency_then_every_answer_is_counted(
+    server: Scripted,
+) -> None:
+    result = await client_for(server).closed_loop(4, 0.3)
+    assert result.mode == "concurrency" and result.level == 4
+    assert result.completed == len(server.bodies) > 0
+    assert result.errors == {}
+    assert server.connections == 4  # keep-alive: one connection per concurrent client
+    assert {json.loads(b)["message"] for b in server.bodies} == {"m0", "m1", "m2"}
+    assert result.throughput == pytest.approx(result.completed / result.seconds)
+
+
+async def test_when_driven_at_a_fixed_rate_then_the_schedule_sets_the_count(
+    server: Scripted,
+) -> None:
+    result = await client_for(server).open_loop(100, 0.5)
+    assert result.mode == "rate" and result.level == 100
+    assert result.completed == 50 == len(server.bodies)
+    assert result.errors == {}
+    assert result.row()["completed"] == 50
+
+
+async def test_when_the_server_refuses_then_statuses_are_errors_not_latencies(
+    server: Scripted,
+) -> None:
+    server.answer = status(503)
+    result = await client_for(server).open_loop(50, 0.2)
+    assert result.completed == 0
+    assert result.errors == {"503": 10}
+    assert result.row()["p95_ms"] != result.row()["p95_ms"]  # NaN: no latencies to rank
+
+
+@pytest.mark.parametrize(
+    ("answer", "error"),
+    [
+        (lambda body: b"garbage\r\n\r\n", "HttpError"),
+        (lambda body: b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", "HttpError"),
+    ],
+)
+async def test_when_the_answer_is_unreadable_then_it_counts_and_reconnects(
+    server: Scripted, answer: Answer, error: str
+) -> None:
+    server.answer = answer
+    result = await client_for(server).closed_loop(1, 0.2)
+    assert result.completed == 0
+    assert set(result.errors) == {error}
+    assert server.connections == result.errors[error] + 1  # a fresh connection after each
+
+
+def test_when_url_is_not_plain_http_then_refused() -> None:
+    with pytest.raises(ValueError, match="plain http"):
+        Client("https://127.0.0.1:1/api/v1/classify", [b"{}"])
+    with pytest.raises(ValueError, match="no bodies"):
+        Client("http://127.0.0.1:1/api/v1/classify", [])
+
+
+def test_when_percentiles_asked_then_they_come_from_the_latencies() -> None:
+    result = LoadResult("rate", 10, 1.0, latencies_ms=[float(i) for i in range(1, 101)])
+    assert result.percentile(50) == pytest.approx(50.5)
+    assert result.row()["p99_ms"] == pytest.approx(99.01)
+    assert result.throughput == 100

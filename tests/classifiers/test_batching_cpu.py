@@ -1,0 +1,93 @@
+"""CPU detection and the throughput settings the local tier is built with."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from orchestrator.classifiers import cpu
+from orchestrator.classifiers.embedder import Embedder
+from orchestrator.classifiers.local import LocalClassifier, resolve_precision
+from orchestrator.config import Settings
+
+CPUINFO_X86 = """processor\t: 0
+vendor_id\t: AuthenticAMD
+flags\t\t: fpu sse2 avx2 avx512f avx512_bf16 avx512_vnni
+"""
+CPUINFO_ARM = """processor\t: 0
+Features\t: fp asimd evtstrm aes pmull sha1 sha2 crc32
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (CPUINFO_X86, {"fpu", "sse2", "avx2", "avx512f", "avx512_bf16", "avx512_vnni"}),
+        (CPUINFO_ARM, {"fp", "asimd", "evtstrm", "aes", "pmull", "sha1", "sha2", "crc32"}),
+        ("processor\t: 0\n", set()),
+    ],
+)
+def test_when_cpuinfo_read_then_flags_come_from_its_flags_line(
+    tmp_path: Path, text: str, expected: set[str]
+) -> None:
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text(text)
+    assert cpu.cpu_flags(cpuinfo) == expected
+
+
+def test_when_no_cpuinfo_then_no_flags(tmp_path: Path) -> None:
+    assert cpu.cpu_flags(tmp_path / "missing") == frozenset()
+
+
+@pytest.mark.parametrize(
+    ("flags", "expected"),
+    [
+        ({"avx2", "avx512f", "avx512_bf16"}, True),
+        ({"avx2", "amx_tile", "amx_bf16"}, True),
+        ({"avx2", "avx512f"}, False),  # bf16 would be emulated: slower than fp32
+        (set(), False),
+    ],
+)
+def test_when_flags_given_then_bf16_is_fast_only_with_native_instructions(
+    flags: set[str], expected: bool
+) -> None:
+    assert cpu.fast_bf16(frozenset(flags)) is (expected and torch.backends.mkldnn.is_available())
+
+
+def test_when_asked_then_usable_cores_is_at_least_one() -> None:
+    assert 1 <= cpu.usable_cores() <= (torch.get_num_threads() + 1024)
+
+
+@pytest.mark.parametrize(
+    ("setting", "expected"),
+    [("fp32", "fp32"), ("bf16", "bf16"), ("auto", "bf16" if cpu.fast_bf16() else "fp32")],
+)
+def test_when_precision_resolved_then_auto_follows_the_cpu(setting: str, expected: str) -> None:
+    assert resolve_precision(setting) == expected
+
+
+def test_when_built_from_settings_then_the_throughput_settings_apply() -> None:
+    threads = torch.get_num_threads()  # process-wide: keep what the suite runs with
+    settings = Settings(
+        batch_max_size=5, batch_window_ms=7.5, torch_threads=threads, embedding_precision="fp32"
+    )
+    classifier = LocalClassifier.from_settings(settings)
+    assert classifier.batcher.max_size == 5
+    assert classifier.batcher.window_s == pytest.approx(0.0075)
+    assert classifier.embedder.precision == "fp32"
+    assert torch.get_num_threads() == threads
+
+
+def test_when_embedded_in_bf16_then_vectors_stay_close_to_fp32(
+    local_classifier: LocalClassifier,
+) -> None:
+    texts = ["where is my order 77812", "my lips are swelling after the new antibiotic"]
+    bf16 = Embedder(precision="bf16")
+    assert bf16.precision == "bf16"
+    fast, exact = bf16.encode(texts), local_classifier.embedder.encode(texts)
+    assert fast.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(fast, axis=1), 1.0, atol=1e-2)  # bf16: 8-bit mantissa
+    assert (fast * exact).sum(axis=1).min() > 0.99  # cosine to the fp32 embedding

@@ -1,0 +1,1 @@
+"""Checks of the deployment files (image, compose, Kubernetes, CI, dashboard) without Docker."""
