@@ -41,5 +41,10 @@ train: $(STAMP)
 eval: $(STAMP)
 	$(BIN)/orchestrator eval --data ../shared/data/messages_dev.csv --report reports/dev
 
+# Raw model vs the service under load (1 and 2 workers), ~3 minutes; BENCH_ARGS=--classify-only
+# measures the classify path without database writes. Table, reports/bench/*.png, one JSON line.
+bench: $(STAMP)
+	$(BIN)/python -m orchestrator.bench --out reports/bench $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage var reports .hypothesis

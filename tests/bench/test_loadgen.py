@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from orchestrator.bench import loadgen
 from orchestrator.bench.loadgen import Client, LoadResult
 
 Answer = Callable[[bytes], bytes]
@@ -103,7 +104,10 @@ async def test_when_the_server_refuses_then_statuses_are_errors_not_latencies(
     ("answer", "error"),
     [
         (lambda body: b"garbage\r\n\r\n", "HttpError"),
-        (lambda body: b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", "HttpError"),
+        (
+            lambda body: b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+            "HttpError",
+        ),
     ],
 )
 async def test_when_the_answer_is_unreadable_then_it_counts_and_reconnects(
@@ -128,3 +132,14 @@ def test_when_percentiles_asked_then_they_come_from_the_latencies() -> None:
     assert result.percentile(50) == pytest.approx(50.5)
     assert result.row()["p99_ms"] == pytest.approx(99.01)
     assert result.throughput == 100
+
+
+async def test_when_a_connection_idles_past_the_limit_then_a_fresh_one_is_used(
+    server: Scripted, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server would close it (uvicorn after 5 s idle): the client retires it first."""
+    monkeypatch.setattr(loadgen, "IDLE_CLOSE_SECONDS", 0.05)
+    result = await client_for(server).open_loop(5, 1.0)  # one request every 0.2 s
+    assert result.completed == 5
+    assert result.errors == {}
+    assert server.connections == 5

@@ -34,7 +34,9 @@ def test_when_more_are_asked_than_a_category_holds_then_examples_repeat() -> Non
 
 def test_when_a_category_has_no_examples_then_refused(tmp_path: Path) -> None:
     data = tmp_path / "one.csv"
-    data.write_text("text,category,intent,severity,channel\nwhen do you open,informational,,,chat\n")
+    data.write_text(
+        "text,category,intent,severity,channel\nwhen do you open,informational,,,chat\n"
+    )
     with pytest.raises(ValueError, match="safety_compliance"):
         messages.sample(messages.load_examples(data), 10)
     with pytest.raises(FileNotFoundError):

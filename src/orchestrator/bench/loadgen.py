@@ -20,11 +20,14 @@ import itertools
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 
 import numpy as np
 
 MAX_OPEN_LOOP_CONNECTIONS = 512
+# uvicorn closes a keep-alive connection idle for 5 s; the client retires its own sooner.
+IDLE_CLOSE_SECONDS = 3.0
 
 
 class HttpError(RuntimeError):
@@ -50,7 +53,7 @@ class LoadResult:
     def percentile(self, q: float) -> float:
         return float(np.percentile(self.latencies_ms, q)) if self.latencies_ms else float("nan")
 
-    def row(self) -> dict[str, float | str | int]:
+    def row(self) -> dict[str, Any]:
         return {
             "mode": self.mode,
             "level": self.level,
@@ -60,6 +63,7 @@ class LoadResult:
             "p99_ms": round(self.percentile(99), 2),
             "completed": self.completed,
             "errors": sum(self.errors.values()),
+            "error_kinds": dict(self.errors),
         }
 
 
@@ -69,6 +73,7 @@ class Connection:
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.reader = reader
         self.writer = writer
+        self.used_at = time.monotonic()
 
     @classmethod
     async def open(cls, host: str, port: int) -> Connection:
@@ -89,6 +94,7 @@ class Connection:
         if length is None:
             raise HttpError("answer without Content-Length")
         await self.reader.readexactly(length)
+        self.used_at = time.monotonic()
         return int(parts[1])
 
     async def close(self) -> None:
@@ -154,8 +160,11 @@ class Client:
 
         async def fire(scheduled: float) -> None:
             nonlocal opened
+            while idle and time.monotonic() - idle[0].used_at > IDLE_CLOSE_SECONDS:
+                opened -= 1  # the server may close it any moment now: do not race it
+                await idle.pop(0).close()
             if idle:
-                connection = idle.pop()
+                connection = idle.pop()  # the most recently used: the pool stays small
             else:
                 opened += 1
                 connection = await Connection.open(self.host, self.port)

@@ -76,7 +76,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     loaded_s = time.perf_counter() - started
     if args.wait:
         print("READY", flush=True)
-        sys.stdin.readline()
+        if not sys.stdin.readline():  # the bench went away before asking
+            return
     figures = measure(classifier, texts, batch_size=settings.batch_max_size, seconds=args.seconds)
     figures.update(
         load_s=round(loaded_s, 2),

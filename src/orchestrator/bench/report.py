@@ -58,14 +58,15 @@ def memory_table(memory: dict[str, Any]) -> Table:
     return out
 
 
-def plot(path: Path, rows: Sequence[dict[str, Any]], raw_msgs_per_s: float) -> Path:
-    """Latency percentiles against achieved throughput, one colour per worker count."""
+def plot(path: Path, summary: dict[str, Any]) -> Path:
+    """Latency percentiles against answered load, one colour per worker count; memory beside."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    figure, axes = plt.subplots(1, 2, figsize=(12, 4.5), sharey=True)
+    rows, raw = summary["rows"], summary["raw_model_msgs_per_s"]
+    figure, axes = plt.subplots(1, 3, figsize=(17, 4.5))
     for ax, mode, label in (
         (axes[0], "rate", "fixed request rate (open loop)"),
         (axes[1], "concurrency", "fixed concurrency (closed loop)"),
@@ -75,29 +76,37 @@ def plot(path: Path, rows: Sequence[dict[str, Any]], raw_msgs_per_s: float) -> P
                 (r for r in rows if r["mode"] == mode and r["workers"] == workers),
                 key=lambda r: float(r["msgs_per_s"]),
             )
-            if not points:
-                continue
             x = [r["msgs_per_s"] for r in points]
             for key, style in (("p50_ms", ":"), ("p95_ms", "-"), ("p99_ms", "--")):
-                ax.plot(
-                    x,
-                    [r[key] for r in points],
-                    style,
-                    marker="o",
-                    color=colour,
-                    label=f"{workers} worker{'s' if workers > 1 else ''} {key[:3]}",
-                )
-        ax.axvline(raw_msgs_per_s, color="grey", linewidth=1)
-        ax.annotate("raw model", (raw_msgs_per_s, 0), rotation=90, va="bottom", color="grey")
+                if points:
+                    ax.plot(
+                        x,
+                        [r[key] for r in points],
+                        style,
+                        marker="o",
+                        color=colour,
+                        label=f"{workers} worker{'s' if workers > 1 else ''} {key[:3]}",
+                    )
+        ax.axvline(raw, color="grey", linewidth=1)
+        ax.annotate("raw model", (raw, 1), rotation=90, va="bottom", color="grey")
         ax.set_title(label)
         ax.set_xlabel("messages / s answered")
+        ax.set_ylabel("latency, ms")
         ax.set_yscale("log")
         ax.grid(True, which="both", alpha=0.3)
-    axes[0].set_ylabel("latency, ms")
     axes[1].legend(fontsize=7, loc="upper left")
+    memory = summary["memory"]
+    for worker in memory["workers"]:
+        series = worker.get("series") or [(0.0, worker["start_mb"])]
+        axes[2].plot([t for t, _ in series], [mb for _, mb in series], label=f"pid {worker['pid']}")
+    axes[2].set_title(f"resident memory per worker at {memory['at_rps']} msgs/s")
+    axes[2].set_xlabel("seconds into the soak")
+    axes[2].set_ylabel("MiB")
+    axes[2].grid(True, alpha=0.3)
+    axes[2].legend(fontsize=7)
     figure.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=120)
+    figure.savefig(path, dpi=110)
     plt.close(figure)
     return path
 

@@ -56,9 +56,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--workers", default="1,2", help="worker counts, comma-separated")
     parser.add_argument("--concurrency", default="1,16,64", help="closed-loop levels")
     parser.add_argument("--rates", default="0.25,0.5,0.9", help="fractions of saturation")
-    parser.add_argument("--phase-seconds", type=float, default=2.0)
+    parser.add_argument("--phase-seconds", type=float, default=1.5)
     parser.add_argument("--soak-seconds", type=float, default=120.0)
-    parser.add_argument("--raw-seconds", type=float, default=4.0)
+    parser.add_argument("--raw-seconds", type=float, default=3.0)
     parser.add_argument(
         "--classify-only",
         action="store_true",
@@ -115,8 +115,21 @@ class RawModel:
             process.stdin.flush()
         figures = [json.loads(self._read(process)) for process in processes]
         for process in processes:
-            process.wait()
+            self._close(process)
         return figures
+
+    @staticmethod
+    def _close(process: subprocess.Popen[str]) -> None:
+        if process.poll() is None and process.stdin is not None and not process.stdin.closed:
+            process.stdin.close()  # a process that never got its "go" reads EOF and ends
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        for stream in (process.stdin, process.stdout):
+            if stream is not None:
+                stream.close()
 
     def measure(self) -> dict[str, Any]:
         for process in (self.threaded, *self.per_core):
@@ -140,11 +153,9 @@ class RawModel:
             result["batched_msgs_per_s"] = max(result["batched_msgs_per_s"], total)
         return result
 
-    def kill(self) -> None:
+    def close(self) -> None:
         for process in (self.threaded, *self.per_core):
-            if process.poll() is None:
-                process.kill()
-                process.wait()
+            self._close(process)
 
 
 def _row(workers: int, result: LoadResult) -> dict[str, Any]:
@@ -172,22 +183,24 @@ async def soak(
     client: Client, service: Service, rate: float, seconds: float
 ) -> tuple[LoadResult, dict[str, Any]]:
     """Open loop at `rate` for `seconds`, sampling each worker's resident memory meanwhile."""
-    samples: list[dict[int, float]] = [service.rss_mb()]
+    began = time.monotonic()
+    samples: list[tuple[float, dict[int, float]]] = [(0.0, service.rss_mb())]
     load = asyncio.create_task(client.open_loop(rate, seconds))
     while not load.done():
         await asyncio.wait({load}, timeout=MEMORY_SAMPLE_SECONDS)
-        samples.append(service.rss_mb())
+        samples.append((time.monotonic() - began, service.rss_mb()))
     result = load.result()
     workers = []
-    for pid, start in samples[0].items():
-        series = [s[pid] for s in samples if pid in s]
+    for pid, start in samples[0][1].items():
+        series = [(round(t, 1), round(s[pid], 1)) for t, s in samples if pid in s]
         workers.append(
             {
                 "pid": pid,
                 "start_mb": round(start, 1),
-                "end_mb": round(series[-1], 1),
-                "peak_mb": round(max(series), 1),
-                "growth_pct": round((series[-1] - start) / start * 100, 2),
+                "end_mb": series[-1][1],
+                "peak_mb": max(mb for _, mb in series),
+                "growth_pct": round((series[-1][1] - start) / start * 100, 2),
+                "series": series,
             }
         )
     memory = {"seconds": result.seconds, "at_rps": rate, "workers": workers}
@@ -200,6 +213,7 @@ async def measure(args: argparse.Namespace, plan: Plan, console: Console) -> dic
         m.body()
         for m in bench_messages.sample(bench_messages.load_examples(args.data), 4096, mix=mix)
     ]
+    args.out.mkdir(parents=True, exist_ok=True)
     load_before = os.getloadavg()
     cores = usable_cores()
     me = psutil.Process()
@@ -210,7 +224,7 @@ async def measure(args: argparse.Namespace, plan: Plan, console: Console) -> dic
         raw_model = RawModel(args.data, plan.raw_seconds, args.classify_only, cores)
         try:
             for n, workers in enumerate(plan.workers):
-                services[workers] = Service.start(workers, Path(scratch))
+                services[workers] = Service.start(workers, Path(scratch), log_dir=args.out)
                 ready_s = services[workers].wait_ready()
                 console.log(f"{workers}w ready in {ready_s:.1f} s")
                 if n == 0:  # the service idles while the model is measured alone
@@ -227,7 +241,7 @@ async def measure(args: argparse.Namespace, plan: Plan, console: Console) -> dic
             soaked, memory = await soak(client, services[best], at_rps, plan.soak_seconds)
             cpu_after = me.cpu_times()
         finally:
-            raw_model.kill()
+            raw_model.close()
             for service in services.values():
                 service.stop()
     rows.append({"workers": best, **soaked.row(), "mode": "soak"})
@@ -280,9 +294,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     summary = _run(measure(args, plan, console))
     summary["elapsed_s"] = round(time.monotonic() - started, 1)
     args.out.mkdir(parents=True, exist_ok=True)
-    png = report.plot(
-        args.out / "latency_vs_load.png", summary["rows"], summary["raw_model_msgs_per_s"]
-    )
+    png = report.plot(args.out / "latency_vs_load.png", summary)
     (args.out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     out = Console(width=120)
     report.show(out, summary["rows"], summary)

@@ -58,10 +58,17 @@ class Service:
 
     @classmethod
     def start(
-        cls, workers: int, workdir: Path, *, environment: Mapping[str, str] | None = None
+        cls,
+        workers: int,
+        workdir: Path,
+        *,
+        environment: Mapping[str, str] | None = None,
+        log_dir: Path | None = None,
     ) -> Service:
         """Start the service on a SQLite database in `workdir`; the caller waits for ready."""
         workdir.mkdir(parents=True, exist_ok=True)
+        log_dir = log_dir or workdir
+        log_dir.mkdir(parents=True, exist_ok=True)
         port = free_port()
         env = {
             **os.environ,
@@ -70,7 +77,7 @@ class Service:
             **(environment or {}),
         }
         env.pop("ORCH_REDIS_URL", None)  # one machine: in-process state
-        log_path = workdir / f"service-{workers}w-{port}.log"
+        log_path = log_dir / f"service-{workers}w.log"
         log_file = log_path.open("wb")
         command = [orchestrator_command(), "serve", "--port", str(port), "--workers", str(workers)]
         process = subprocess.Popen(

@@ -13,6 +13,7 @@ import numpy.typing as npt
 
 Vectors = npt.NDArray[np.float32]
 Precision = Literal["fp32", "bf16"]
+PRIMITIVE_CACHE_CAPACITY = 256
 
 
 def default_model_path() -> Path:
@@ -42,6 +43,11 @@ class Embedder:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        # oneDNN (and ideep, under torch's bf16 matmuls) keep a compiled primitive per input
+        # shape, 1024 by default: resident memory grows with every new message length until
+        # they fill. 256 holds the common shapes at no measurable cost (read at first use).
+        os.environ.setdefault("LRU_CACHE_CAPACITY", str(PRIMITIVE_CACHE_CAPACITY))
+        os.environ.setdefault("ONEDNN_PRIMITIVE_CACHE_CAPACITY", str(PRIMITIVE_CACHE_CAPACITY))
         import torch
         from sentence_transformers import SentenceTransformer
 

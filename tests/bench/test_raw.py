@@ -1,0 +1,55 @@
+"""Raw model throughput: the same batched path the service runs, without HTTP."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from orchestrator.bench import raw
+from orchestrator.bench.messages import load_examples, sample
+from orchestrator.classifiers.local import LocalClassifier
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_when_measured_then_batched_and_one_by_one_figures_are_positive(
+    local_classifier: LocalClassifier,
+) -> None:
+    texts = [m.text for m in sample(load_examples(ROOT / "data" / "train"), 64)]
+    figures = raw.measure(local_classifier, texts, batch_size=16, seconds=0.4)
+    assert figures["batch_size"] == 16
+    assert figures["batched_msgs_per_s"] > 0
+    assert figures["one_by_one_msgs_per_s"] > 0
+
+
+def test_when_run_as_a_process_then_it_waits_for_go_and_prints_one_json_object(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO("go\n"))
+    threads = torch.get_num_threads()  # process-wide: keep what the suite runs with
+    raw.main(
+        [
+            *("--data", str(ROOT / "data" / "train"), "--seconds", "0.2"),
+            *("--threads", str(threads), "--wait", "--classify-only"),
+        ]
+    )
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0] == "READY"
+    figures = json.loads(lines[-1])
+    assert figures["threads"] == threads
+    assert figures["precision"] in ("fp32", "bf16")
+    assert figures["batched_msgs_per_s"] > 0
+
+
+def test_when_the_bench_goes_away_before_go_then_it_measures_nothing(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+    threads = torch.get_num_threads()
+    raw.main(["--data", str(ROOT / "data" / "train"), "--threads", str(threads), "--wait"])
+    assert capsys.readouterr().out.strip().splitlines() == ["READY"]

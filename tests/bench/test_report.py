@@ -1,0 +1,63 @@
+"""What `make bench` prints and draws."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from rich.console import Console
+
+from orchestrator.bench import report
+
+ROWS = [
+    {"workers": w, "mode": m, "level": lvl, "msgs_per_s": x, "p50_ms": 5.0, "p95_ms": 9.0,
+     "p99_ms": 12.0, "completed": 100, "errors": 0}
+    for w in (1, 2)
+    for m, lvl, x in (("concurrency", 1, 80.0), ("concurrency", 16, 300.0), ("rate", 150.0, 150.0))
+]  # fmt: skip
+SUMMARY = {
+    "raw_model_msgs_per_s": 800.0,
+    "service_msgs_per_s": 300.0,
+    "ratio": 0.375,
+    "p50_ms": 5.0,
+    "p95_ms": 9.0,
+    "p99_ms": 12.0,
+    "at_rps": 150.0,
+    "mix": "informational 100%",
+    "memory": {
+        "seconds": 120.0,
+        "at_rps": 150.0,
+        "workers": [
+            {
+                "pid": 7,
+                "start_mb": 800,
+                "end_mb": 804,
+                "peak_mb": 805,
+                "growth_pct": 0.5,
+                "series": [(0.0, 800.0), (5.0, 805.0), (10.0, 804.0)],
+            },
+        ],  # fmt: skip
+    },
+    "notes": ["a note"],
+}
+
+
+def test_when_plotted_then_a_png_is_written(tmp_path: Path) -> None:
+    path = report.plot(tmp_path / "plots" / "latency.png", {**SUMMARY, "rows": ROWS})
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_when_shown_then_table_memory_and_notes_are_printed() -> None:
+    console = Console(record=True, width=120)
+    report.show(console, ROWS, SUMMARY)
+    text = console.export_text()
+    assert "service under load (informational 100%)" in text
+    assert "concurrency" in text and "300.0" in text
+    assert "+0.5%" in text
+    assert "a note" in text
+
+
+def test_when_headline_printed_then_it_has_exactly_the_contract_keys() -> None:
+    line = json.loads(report.headline_line({**SUMMARY, "extra": 1}))
+    assert list(line) == list(report.HEADLINE_KEYS)
+    assert line["ratio"] == 0.375
