@@ -91,3 +91,13 @@ def test_when_embedded_in_bf16_then_vectors_stay_close_to_fp32(
     assert fast.dtype == np.float32
     np.testing.assert_allclose(np.linalg.norm(fast, axis=1), 1.0, atol=1e-2)  # bf16: 8-bit mantissa
     assert (fast * exact).sum(axis=1).min() > 0.99  # cosine to the fp32 embedding
+
+
+@pytest.mark.parametrize(
+    ("workers", "cores", "expected"),
+    [(1, 1, 1), (1, 2, 1), (2, 2, 1), (3, 2, 1), (1, 16, 15), (4, 16, 3), (2, 8, 3)],
+)
+def test_when_threads_chosen_then_each_worker_leaves_a_core_to_its_event_loop(
+    workers: int, cores: int, expected: int
+) -> None:
+    assert cpu.model_threads(workers, cores) == expected
