@@ -8,14 +8,12 @@ before every test.
 
 from __future__ import annotations
 
-import os
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
-import asyncpg
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -24,41 +22,16 @@ from orchestrator.compliance import service
 from orchestrator.domain import Severity
 from orchestrator.storage import engine as storage
 from orchestrator.storage.tables import ComplianceRecord
+from support.postgres import fresh_database
 
-# The server the suite expects; TEST_POSTGRES_SERVER points it elsewhere (user@host:port).
-POSTGRES_SERVER = os.environ.get("TEST_POSTGRES_SERVER", "postgres@127.0.0.1:5432")
-POSTGRES_ADMIN_DSN = f"postgresql://{POSTGRES_SERVER}/postgres"
 COMPLIANCE_TABLES = ("compliance_events", "compliance_records", "chain_heads")
-
-
-def _unavailable(reason: str) -> NoReturn:
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason} (CI is set: PostgreSQL tests must run)")
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="session")
 async def postgres_url() -> AsyncIterator[str]:
     """A fresh, migrated PostgreSQL database for this test session, dropped at the end."""
-    name = f"orch_test_{secrets.token_hex(6)}"
-    try:
-        admin = await asyncpg.connect(POSTGRES_ADMIN_DSN, timeout=5)
-    except (OSError, asyncpg.PostgresError) as exc:
-        _unavailable(f"PostgreSQL unreachable at {POSTGRES_SERVER}: {exc}")
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    url = f"postgresql+asyncpg://{POSTGRES_SERVER}/{name}"
-    try:
-        await storage.upgrade(url)
+    async with fresh_database("orch_test") as url:
         yield url
-    finally:
-        admin = await asyncpg.connect(POSTGRES_ADMIN_DSN, timeout=5)
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
 
 
 @pytest.fixture(scope="session")

@@ -8,13 +8,10 @@ write before every test.
 
 from __future__ import annotations
 
-import os
 import secrets
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import NoReturn
 
-import asyncpg
 import pytest
 from prometheus_client import CollectorRegistry
 from sqlalchemy import text
@@ -23,40 +20,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from orchestrator.integrations.base import TicketDraft
 from orchestrator.observability.metrics import Metrics
 from orchestrator.storage import engine as storage
+from support.postgres import fresh_database
 
-POSTGRES_SERVER = "postgres@127.0.0.1:5432"
-POSTGRES_ADMIN_DSN = f"postgresql://{POSTGRES_SERVER}/postgres"
 ADAPTER_TABLES = ("tickets", "orders")
-
-
-def _unavailable(reason: str) -> NoReturn:
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason} (CI is set: PostgreSQL tests must run)")
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="session")
 async def postgres_url() -> AsyncIterator[str]:
     """A fresh, migrated PostgreSQL database for this test session, dropped at the end."""
-    name = f"orch_svc_{secrets.token_hex(6)}"
-    try:
-        admin = await asyncpg.connect(POSTGRES_ADMIN_DSN, timeout=5)
-    except (OSError, asyncpg.PostgresError) as exc:
-        _unavailable(f"PostgreSQL unreachable at {POSTGRES_SERVER}: {exc}")
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    url = f"postgresql+asyncpg://{POSTGRES_SERVER}/{name}"
-    try:
-        await storage.upgrade(url)
+    async with fresh_database("orch_svc") as url:
         yield url
-    finally:
-        admin = await asyncpg.connect(POSTGRES_ADMIN_DSN, timeout=5)
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
 
 
 @pytest.fixture(scope="session")

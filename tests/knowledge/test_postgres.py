@@ -6,42 +6,24 @@ missing database is a failure, not a skip.
 
 from __future__ import annotations
 
-import os
-import secrets
 from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 
-import asyncpg
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from orchestrator.classifiers.embedder import Embedder, Vectors
 from orchestrator.knowledge import service as kb_service
 from orchestrator.storage import engine as storage
+from support.postgres import fresh_database
 
 pytestmark = pytest.mark.postgres
-
-SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
-URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
 
 
 @pytest.fixture(scope="session")
 async def pg_url() -> AsyncIterator[str]:
-    try:
-        admin = await asyncpg.connect(SERVER, timeout=5)
-    except (OSError, asyncpg.PostgresError) as exc:
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL at 127.0.0.1:5432 is required under CI: {exc}")
-        pytest.skip(f"PostgreSQL at 127.0.0.1:5432 is unreachable: {exc}")
-    name = f"orch_kb_{secrets.token_hex(6)}"
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        url = URL.format(name=name)
-        await storage.upgrade(url)
+    async with fresh_database("orch_kb") as url:
         yield url
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
 
 
 @pytest.fixture
