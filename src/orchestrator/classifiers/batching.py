@@ -88,6 +88,7 @@ class MicroBatcher(Generic[T, R]):
         self._last_arrival = float("-inf")
         self._last_gap = float("inf")
         self._executor: ThreadPoolExecutor | None = None
+        self.observe: Callable[[int], None] | None = None  # told each batch's size (metrics)
 
     async def submit(self, value: T) -> R:
         """The result of `run` for this value, computed in a batch with its neighbours."""
@@ -146,6 +147,8 @@ class MicroBatcher(Generic[T, R]):
 
     async def _run_batch(self, batch: list[_Waiting[T, R]]) -> None:
         self.stats.record(len(batch))
+        if self.observe is not None:
+            self.observe(len(batch))
         try:
             if self._executor is None:
                 self._executor = ThreadPoolExecutor(1, thread_name_prefix="micro-batch")

@@ -59,6 +59,7 @@ class _Tiered(Classifier):
 
     def instrument(self, metrics: Metrics) -> None:
         self.metrics = metrics
+        self.local.instrument(metrics)
         self.llm.instrument(metrics)
 
     def status(self) -> dict[str, Any]:

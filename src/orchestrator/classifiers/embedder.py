@@ -51,22 +51,33 @@ class Embedder:
         import torch
         from sentence_transformers import SentenceTransformer
 
+        from orchestrator.classifiers.packed import PackedBert
+
         if threads is not None:
             torch.set_num_threads(threads)
         path = model_path or default_model_path()
         self._model = SentenceTransformer(str(path), device="cpu")
-        if precision == "bf16":
-            self._model.to(torch.bfloat16)
+        self._packed = PackedBert(
+            self._model[0].auto_model,
+            dtype=torch.bfloat16 if precision == "bf16" else torch.float32,
+        )
         self.precision: Precision = precision
         self._lock = threading.Lock()
 
     def encode(self, texts: Sequence[str], *, batch_size: int = 64) -> Vectors:
+        """Unit vectors, one per text; `batch_size` texts a pass, similar lengths together.
+
+        Tokenized by sentence-transformers (its truncation and casing), then run packed: no
+        padding in the matrix work (classifiers/packed.py).
+        """
+        texts = list(texts)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
         with self._lock:
-            vectors = self._model.encode(
-                list(texts),
-                batch_size=batch_size,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=False,
-            )
-        return np.asarray(vectors, dtype=np.float32)
+            for start in range(0, len(order), max(batch_size, 1)):
+                chunk = order[start : start + batch_size]
+                features = self._model.preprocess([texts[i] for i in chunk])
+                vectors[chunk] = self._packed.encode(
+                    features["input_ids"], features["attention_mask"]
+                )
+        return vectors

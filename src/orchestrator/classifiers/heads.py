@@ -9,6 +9,7 @@ drug suffixes, typos). Nothing is pickled: the vocabulary, idf and weights are a
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,10 +80,23 @@ class NgramVectorizer:
         vectorizer = new_vectorizer({t: i for i, t in enumerate(self.vocabulary)})
         vectorizer.idf_ = self.idf
         object.__setattr__(self, "_vectorizer", vectorizer)
+        object.__setattr__(self, "_analyze", vectorizer.build_analyzer())
+        object.__setattr__(self, "_index", {t: i for i, t in enumerate(self.vocabulary)})
 
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
         vectorizer: TfidfVectorizer = self.__dict__["_vectorizer"]
         return sparse.csr_matrix(vectorizer.transform(texts))
+
+    def terms(self, text: str) -> tuple[list[int], Floats]:
+        """One message's row of `transform`, as (term ids, weights), without scikit-learn's
+        per-call validation and sparse-matrix building (most of its cost on a few messages)."""
+        index: dict[str, int] = self.__dict__["_index"]
+        counts = Counter(t for t in self.__dict__["_analyze"](text) if t in index)
+        if not counts:
+            return [], np.zeros(0, dtype=np.float64)
+        ids = [index[term] for term in counts]
+        weights = (1.0 + np.log(np.fromiter(counts.values(), np.float64))) * self.idf[ids]
+        return ids, weights / float(np.sqrt(weights @ weights))
 
 
 @dataclass(frozen=True)
@@ -91,16 +105,6 @@ class LinearHead:
     weights: Floats  # (embedding dim + n-gram vocabulary, n_labels)
     bias: Floats  # (n_labels,)
     temperature: float
-
-    def logits(self, features: Features) -> Floats:
-        dim = features.dense.shape[1]
-        dense = features.dense.astype(np.float64) @ self.weights[:dim]
-        ngrams = features.ngrams @ self.weights[dim:]
-        result: Floats = np.asarray(dense + ngrams) + self.bias
-        return result
-
-    def predict_proba(self, features: Features) -> Floats:
-        return softmax(self.logits(features) / self.temperature)
 
 
 @dataclass(frozen=True)
@@ -148,5 +152,34 @@ class LocalModel:
         manifest = json.loads((directory / MANIFEST_FILE).read_text(encoding="utf-8"))
         return cls(vectorizer=vectorizer, manifest=manifest, **heads)
 
-    def features(self, texts: Sequence[str], vectors: Vectors) -> Features:
-        return Features(vectors, self.vectorizer.transform(texts))
+    def probabilities(self, texts: Sequence[str], vectors: Vectors) -> list[Floats]:
+        """Each head's `softmax(([embedding ‖ n-gram tf-idf] @ W + b) / T)`, head by head.
+
+        The three heads' weights side by side, and each message's n-grams gathered straight
+        from its terms (sublinear tf, idf, L2 norm, as the fitted vectorizer computes them).
+        """
+        packed: tuple[Floats, Floats, list[int]] = self.__dict__.get("_packed") or self._pack()
+        dense_weights, ngram_weights, widths = packed
+        logits = vectors.astype(np.float64) @ dense_weights
+        for row, text in enumerate(texts):
+            ids, weights = self.vectorizer.terms(text)
+            if ids:
+                logits[row] += weights @ ngram_weights[ids]
+        result, start = [], 0
+        for name, width in zip(HEAD_NAMES, widths, strict=True):
+            head: LinearHead = getattr(self, name)
+            part = logits[:, start : start + width] + head.bias
+            result.append(softmax(part / head.temperature))
+            start += width
+        return result
+
+    def _pack(self) -> tuple[Floats, Floats, list[int]]:
+        heads: list[LinearHead] = [getattr(self, name) for name in HEAD_NAMES]
+        dim = self.category.weights.shape[0] - len(self.vectorizer.vocabulary)
+        packed = (
+            np.ascontiguousarray(np.hstack([h.weights[:dim] for h in heads])),
+            np.ascontiguousarray(np.hstack([h.weights[dim:] for h in heads])),
+            [len(h.labels) for h in heads],
+        )
+        object.__setattr__(self, "_packed", packed)
+        return packed

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from orchestrator.classifiers.embedder import Embedder, Vectors
 from orchestrator.knowledge import service as kb_service
+from orchestrator.knowledge.keywords import KeywordIndex
 from orchestrator.storage import tables
 
 Scores = npt.NDArray[np.float64]
@@ -58,10 +58,6 @@ class IndexedArticle:
         return "\n".join((self.title, " ".join(self.keywords), self.body))
 
 
-def _vectorizer() -> TfidfVectorizer:
-    return TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), stop_words="english")
-
-
 class SearchIndex:
     """Semantic and keyword views of the same articles, scored together."""
 
@@ -83,15 +79,12 @@ class SearchIndex:
             if self.articles
             else np.zeros((0, dimension), dtype=np.float32)
         )
-        self._vectorizer: TfidfVectorizer | None = None
-        self._tfidf = None
+        self._keywords: KeywordIndex | None = None
         if self.articles:
-            vectorizer = _vectorizer()
             try:
-                self._tfidf = vectorizer.fit_transform([a.keyword_text for a in self.articles])
-                self._vectorizer = vectorizer
+                self._keywords = KeywordIndex([a.keyword_text for a in self.articles])
             except ValueError:  # nothing but stop words: semantic search still works
-                self._vectorizer = None
+                self._keywords = None
 
     @classmethod
     def from_rows(
@@ -124,10 +117,8 @@ class SearchIndex:
             query = np.asarray(vector, dtype=np.float32).reshape(-1)
             semantic = (self._embeddings @ query).astype(np.float64)
         keyword: Scores = np.zeros(n, dtype=np.float64)
-        if self._vectorizer is not None and self._tfidf is not None and text.strip():
-            query_tfidf = self._vectorizer.transform([text])
-            keyword = np.asarray((self._tfidf @ query_tfidf.T).toarray(), dtype=np.float64)
-            keyword = keyword.reshape(-1)
+        if self._keywords is not None and text.strip():
+            keyword = self._keywords.scores(text)
         return semantic, keyword
 
     def combine(self, semantic: Scores, keyword: Scores) -> Scores:
