@@ -83,8 +83,8 @@ def create_app(
     install_middleware(app, settings, metrics, limiter)
 
     api = APIRouter(prefix="/api/v1")
+    api.include_router(classify.router)  # first: routes match in order, and this is the hot one
     api.include_router(health.router)
-    api.include_router(classify.router)
     api.include_router(tickets_router.router)
     api.include_router(compliance_router.router)
     app.include_router(api)

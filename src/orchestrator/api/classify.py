@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Annotated
+
 from fastapi import APIRouter, Depends, Request
 
 from orchestrator import flows
-from orchestrator.api.deps import PipelineDep, RequestIdDep, RuntimeDep, require_json
+from orchestrator.api.deps import ready_pipeline, require_json
 from orchestrator.api.middleware import request_fields
 from orchestrator.api.schemas import ClassifyRequest, ClassifyResponse
 from orchestrator.auth.deps import classify_access
+from orchestrator.pipeline.decide import Pipeline
+from orchestrator.runtime import Runtime
 
 router = APIRouter(tags=["classify"])
 
@@ -20,21 +25,35 @@ ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
 }
 
 
-@router.post(
-    "/classify",
-    response_model=ClassifyResponse,
-    responses=ERROR_RESPONSES,
-    dependencies=[Depends(classify_access), Depends(require_json)],
-)
+@dataclass(frozen=True, slots=True)
+class ClassifyCall:
+    runtime: Runtime
+    pipeline: Pipeline
+    request_id: str
+
+
+async def classify_call(request: Request) -> ClassifyCall:
+    """Access, then media type, then readiness: one dependency, not one per check.
+
+    FastAPI's resolution costs about as much per dependency as these checks themselves, and
+    this is the hottest route.
+    """
+    await classify_access(request)
+    require_json(request)
+    runtime: Runtime = request.app.state.runtime
+    return ClassifyCall(runtime, ready_pipeline(runtime), request.scope["state"]["request_id"])
+
+
+@router.post("/classify", response_model=ClassifyResponse, responses=ERROR_RESPONSES)
 async def classify(
     body: ClassifyRequest,
     request: Request,
-    runtime: RuntimeDep,
-    pipeline: PipelineDep,
-    request_id: RequestIdDep,
+    call: Annotated[ClassifyCall, Depends(classify_call)],
 ) -> ClassifyResponse:
     """Classify one customer message and run its category's workflow."""
-    response = await flows.classify_message(runtime, pipeline, body, request_id=request_id)
+    response = await flows.classify_message(
+        call.runtime, call.pipeline, body, request_id=call.request_id
+    )
     request_fields(request.scope).update(
         category=response.category.value,
         confidence=response.confidence,

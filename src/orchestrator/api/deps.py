@@ -1,4 +1,8 @@
-"""Typed dependency aliases the routers build on."""
+"""Typed dependency aliases the routers build on, and the checks the classify route runs.
+
+`get_runtime` is `async def` though it never awaits: FastAPI runs a plain `def` dependency on
+the thread pool, a hop per request that costs more than the work itself.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ from orchestrator.runtime import Runtime
 RETRY_AFTER_NOT_READY = "5"
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
@@ -21,7 +25,8 @@ def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-def get_pipeline(runtime: RuntimeDep) -> Pipeline:
+def ready_pipeline(runtime: Runtime) -> Pipeline:
+    """The pipeline, or 503 + Retry-After while the classifier is still loading."""
     if runtime.pipeline is None or runtime.workflows is None:
         raise ApiError(
             503,
@@ -30,9 +35,6 @@ def get_pipeline(runtime: RuntimeDep) -> Pipeline:
             headers={"Retry-After": RETRY_AFTER_NOT_READY},
         )
     return runtime.pipeline
-
-
-PipelineDep = Annotated[Pipeline, Depends(get_pipeline)]
 
 
 def require_json(request: Request) -> None:
@@ -46,11 +48,3 @@ def require_json(request: Request) -> None:
             "Send the body as JSON with Content-Type: application/json.",
             details={"content_type": media_type or None},
         )
-
-
-def request_id(request: Request) -> str:
-    rid: str = request.scope["state"]["request_id"]
-    return rid
-
-
-RequestIdDep = Annotated[str, Depends(request_id)]

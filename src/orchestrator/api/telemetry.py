@@ -23,6 +23,7 @@ from orchestrator.observability.metrics import Metrics
 
 CLASSIFY_ROUTE = "/api/v1/classify"
 UNMATCHED = "<unmatched>"
+TEMPLATE_CACHE_SIZE = 1024  # paths remembered; beyond that (ids in paths), matched each time
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
@@ -55,11 +56,21 @@ class TelemetryMiddleware:
         self.app = app
         self.metrics = metrics
         self._routes: list[RouteContext] | None = None  # the app's, once it is serving
+        self._templates: dict[str, str] = {}  # path -> template; a route matches by path alone
 
     def routes(self, scope: Scope) -> list[RouteContext]:
         if self._routes is None:
             self._routes = list(iter_route_contexts(scope["app"].routes))
         return self._routes
+
+    def template(self, scope: Scope) -> str:
+        path = scope["path"]
+        template = self._templates.get(path)
+        if template is None:
+            template = route_template(self.routes(scope), scope)
+            if len(self._templates) < TEMPLATE_CACHE_SIZE:
+                self._templates[path] = template
+        return template
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -70,7 +81,7 @@ class TelemetryMiddleware:
             trace.get_current_span().set_attribute("request.id", request_id)
         started = time.perf_counter()
         method = scope["method"] if scope["method"] in METHODS else "OTHER"
-        route = route_template(self.routes(scope), scope)
+        route = self.template(scope)
         counted = False
 
         async def send_with_status(message: Message) -> None:

@@ -68,15 +68,13 @@ class DatabaseTicketing(TicketingAdapter):
 
     async def create_ticket(self, draft: TicketDraft) -> TicketRef:
         async with self.sessions() as session:
-            existing = await ticket_service.get_by_request_id(session, request_id=draft.request_id)
-            if existing is not None:
-                return ticket_ref(existing, created=False)
-            try:
+            try:  # insert first: a retry is rare, and the unique request id catches it
                 row = await ticket_service.create_ticket(
                     session, draft, delivery=self._initial_delivery
                 )
             except IntegrityError:
-                # A concurrent attempt of the same request won the insert: read its ticket.
+                # This request already has its ticket (a retry, or a concurrent attempt that
+                # won the insert): read it.
                 await session.rollback()
                 winner = await ticket_service.get_by_request_id(
                     session, request_id=draft.request_id
