@@ -41,8 +41,9 @@ train: $(STAMP)
 eval: $(STAMP)
 	$(BIN)/orchestrator eval --data ../shared/data/messages_dev.csv --report reports/dev
 
-# Raw model vs the service under load (1 and 2 workers), ~3 minutes; BENCH_ARGS=--classify-only
-# measures the classify path without database writes. Table, reports/bench/*.png, one JSON line.
+# Raw model vs the service under load (1 and 2 workers), ~3 minutes, on the classify path (questions:
+# knowledge-base answers, no database write); BENCH_ARGS="--mix realistic" adds tickets and
+# compliance records. Table, reports/bench/*.png, one JSON line.
 bench: $(STAMP)
 	$(BIN)/python -m orchestrator.bench --out reports/bench $(BENCH_ARGS)
 

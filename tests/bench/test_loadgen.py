@@ -77,7 +77,12 @@ async def test_when_driven_at_fixed_concurrency_then_every_answer_is_counted(
     assert result.errors == {}
     assert server.connections == 4  # keep-alive: one connection per concurrent client
     assert {json.loads(b)["message"] for b in server.bodies} == {"m0", "m1", "m2"}
-    assert result.throughput == pytest.approx(result.completed / result.seconds)
+    assert result.window is not None
+    start, end = result.window
+    counted = [t for t in result.finished_at if start <= t <= end]
+    assert 0 < len(counted) < result.completed  # the settling stretch and the drain are left out
+    assert result.throughput == pytest.approx(len(counted) / (end - start))
+    assert end - start == pytest.approx(0.3 * 0.75)  # settling: a quarter of a short phase
 
 
 async def test_when_driven_at_a_fixed_rate_then_the_schedule_sets_the_count(

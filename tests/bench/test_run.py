@@ -22,6 +22,8 @@ def test_when_run_then_it_prints_the_table_the_plot_and_the_json_line_last(
             *("--data", str(ROOT / "data" / "train"), "--out", str(tmp_path)),
             *("--workers", "1,2", "--concurrency", "1,4", "--rates", "0.5"),
             *("--phase-seconds", "0.5", "--soak-seconds", "2", "--raw-seconds", "0.5"),
+            *("--database-url", f"sqlite+aiosqlite:///{tmp_path / 'given.db'}"),
+            *("--mix", "realistic"),
         ]
     )
     out = capsys.readouterr().out
@@ -36,6 +38,10 @@ def test_when_run_then_it_prints_the_table_the_plot_and_the_json_line_last(
     assert "service under load" in out and "resident memory" in out
 
     summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["database"] == "given"
+    assert summary["mix"].startswith("informational 50%, service_action 35%")
+    assert (tmp_path / "given.db").exists()
+    assert {p.name for p in tmp_path.glob("service-*.log")} == {"service-1w.log", "service-2w.log"}
     assert set(summary["saturation_by_workers"]) == {"1", "2"}
     assert len(summary["memory"]["workers"]) == summary["workers"]
     assert all(w["start_mb"] > 0 for w in summary["memory"]["workers"])

@@ -6,7 +6,9 @@ to the service. It speaks only what the bench needs: POST with a JSON body, a `C
 answer, one request at a time per connection.
 
 - `closed_loop(c)`: c connections, each sends its next request as soon as it has an answer;
-  throughput at that concurrency. Latency from send to answer.
+  throughput at that concurrency, counted in the steady window only (from a settling time after
+  the start to the deadline: not the burst that fills the service, nor the drain after the
+  deadline when fewer and fewer requests are in flight). Latency from send to answer.
 - `open_loop(rate)`: requests start on a fixed schedule whatever the answers do, so a slow
   service cannot slow the clock; latency counts from the scheduled start (no coordinated
   omission). A request that finds every connection busy opens another one.
@@ -28,6 +30,7 @@ import numpy as np
 MAX_OPEN_LOOP_CONNECTIONS = 512
 # uvicorn closes a keep-alive connection idle for 5 s; the client retires its own sooner.
 IDLE_CLOSE_SECONDS = 3.0
+SETTLE_SECONDS = 0.3  # closed loop: answers in this first stretch fill the pipeline, not counted
 
 
 class HttpError(RuntimeError):
@@ -41,6 +44,8 @@ class LoadResult:
     seconds: float
     latencies_ms: list[float] = field(default_factory=list)  # successful requests only
     errors: dict[str, int] = field(default_factory=dict)  # status or exception -> count
+    finished_at: list[float] = field(default_factory=list)  # perf_counter of each success
+    window: tuple[float, float] | None = None  # where throughput is counted (closed loop)
 
     @property
     def completed(self) -> int:
@@ -48,6 +53,10 @@ class LoadResult:
 
     @property
     def throughput(self) -> float:
+        if self.window is not None:
+            start, end = self.window
+            inside = sum(1 for t in self.finished_at if start <= t <= end)
+            return inside / (end - start) if end > start else 0.0
         return self.completed / self.seconds if self.seconds else 0.0
 
     def percentile(self, q: float) -> float:
@@ -130,7 +139,9 @@ class Client:
             result.errors[key] = result.errors.get(key, 0) + 1
             return False
         if status == 200:
-            result.latencies_ms.append((time.perf_counter() - started) * 1000)
+            now = time.perf_counter()
+            result.latencies_ms.append((now - started) * 1000)
+            result.finished_at.append(now)
         else:
             result.errors[str(status)] = result.errors.get(str(status), 0) + 1
         return True
@@ -138,7 +149,6 @@ class Client:
     async def closed_loop(self, concurrency: int, seconds: float) -> LoadResult:
         result = LoadResult("concurrency", concurrency, seconds)
         connections = [await Connection.open(self.host, self.port) for _ in range(concurrency)]
-        deadline = time.perf_counter() + seconds
 
         async def worker(connection: Connection) -> None:
             while (started := time.perf_counter()) < deadline:
@@ -148,6 +158,8 @@ class Client:
             await connection.close()
 
         begun = time.perf_counter()
+        deadline = begun + seconds
+        result.window = (begun + min(SETTLE_SECONDS, seconds / 4), deadline)
         await asyncio.gather(*(worker(c) for c in connections))
         result.seconds = time.perf_counter() - begun  # the last answers land after the deadline
         return result

@@ -2,23 +2,25 @@
 
 `python -m orchestrator.bench.raw --data data/train` prints one JSON object. It builds the
 classifier from the same settings as the service (threads, precision, batch cap), so the service's
-figure and this one describe the same model on the same machine.
+figure and this one describe the same model on the same machine. `RawModel` is the bench's side:
+it starts these processes and reads their figures. Torch is imported only in the child.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
-
-import torch
+from typing import TYPE_CHECKING, Any
 
 from orchestrator.bench import messages as bench_messages
-from orchestrator.classifiers.local import LocalClassifier
+
+if TYPE_CHECKING:
+    from orchestrator.classifiers.local import LocalClassifier
 
 
 def throughput(
@@ -50,7 +52,93 @@ def measure(
     }
 
 
+class RawModel:
+    """Raw-model processes: they load while the first service does, and measure while it idles.
+
+    Two ways to spend the cores: one process with a thread per core, and a process per core
+    with one thread each (as the workers do). The better of the two is the raw figure.
+    """
+
+    def __init__(self, data: Path, seconds: float, classify_only: bool, cores: int) -> None:
+        command = [sys.executable, "-m", "orchestrator.bench.raw", "--data", str(data), "--wait"]
+        command += ["--seconds", str(seconds)] + (["--classify-only"] if classify_only else [])
+        self.threaded = self._spawn([*command, "--threads", str(cores)])
+        self.per_core = (
+            [self._spawn([*command, "--threads", "1"]) for _ in range(cores)] if cores > 1 else []
+        )
+
+    @staticmethod
+    def _spawn(command: list[str]) -> subprocess.Popen[str]:
+        return subprocess.Popen(
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+
+    @staticmethod
+    def _read(process: subprocess.Popen[str]) -> str:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        if not line:
+            raise RuntimeError(f"raw model measurement failed ({process.wait()})")
+        return line.strip()
+
+    def _measure(self, processes: list[subprocess.Popen[str]]) -> list[dict[str, Any]]:
+        for process in processes:
+            assert process.stdin is not None
+            process.stdin.write("go\n")
+            process.stdin.flush()
+        figures = [json.loads(self._read(process)) for process in processes]
+        for process in processes:
+            self._close(process)
+        return figures
+
+    @staticmethod
+    def _close(process: subprocess.Popen[str]) -> None:
+        if process.poll() is None and process.stdin is not None and not process.stdin.closed:
+            process.stdin.close()  # a process that never got its "go" reads EOF and ends
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        for stream in (process.stdin, process.stdout):
+            if stream is not None:
+                stream.close()
+
+    def measure(self) -> dict[str, Any]:
+        for process in (self.threaded, *self.per_core):
+            if self._read(process) != "READY":
+                raise RuntimeError("raw model process did not load")
+        threaded = self._measure([self.threaded])[0]
+        result = {
+            "batched_msgs_per_s": threaded["batched_msgs_per_s"],
+            "one_by_one_msgs_per_s": threaded["one_by_one_msgs_per_s"],
+            "batch_size": threaded["batch_size"],
+            "precision": threaded["precision"],
+            "threaded": {
+                "threads": threaded["threads"],
+                "msgs_per_s": threaded["batched_msgs_per_s"],
+            },
+        }
+        if self.per_core:
+            per_core = self._measure(self.per_core)
+            total = round(sum(f["batched_msgs_per_s"] for f in per_core), 1)
+            result["per_core"] = {"processes": len(per_core), "msgs_per_s": total}
+            result["batched_msgs_per_s"] = max(result["batched_msgs_per_s"], total)
+        return result
+
+    def close(self) -> None:
+        for process in (self.threaded, *self.per_core):
+            self._close(process)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
+    import torch
+
+    from orchestrator.classifiers.local import LocalClassifier
     from orchestrator.config import Settings
 
     parser = argparse.ArgumentParser(description=__doc__)

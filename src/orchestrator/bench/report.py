@@ -74,7 +74,7 @@ def plot(path: Path, summary: dict[str, Any]) -> Path:
         for workers, colour in ((1, "tab:blue"), (2, "tab:orange"), (4, "tab:green")):
             points = sorted(
                 (r for r in rows if r["mode"] == mode and r["workers"] == workers),
-                key=lambda r: float(r["msgs_per_s"]),
+                key=lambda r: float(r["level"]),
             )
             x = [r["msgs_per_s"] for r in points]
             for key, style in (("p50_ms", ":"), ("p95_ms", "-"), ("p99_ms", "--")):
@@ -88,17 +88,27 @@ def plot(path: Path, summary: dict[str, Any]) -> Path:
                         label=f"{workers} worker{'s' if workers > 1 else ''} {key[:3]}",
                     )
         ax.axvline(raw, color="grey", linewidth=1)
-        ax.annotate("raw model", (raw, 1), rotation=90, va="bottom", color="grey")
+        ax.text(
+            raw, 0.03, " raw model", rotation=90, color="grey", transform=ax.get_xaxis_transform()
+        )
         ax.set_title(label)
         ax.set_xlabel("messages / s answered")
         ax.set_ylabel("latency, ms")
         ax.set_yscale("log")
         ax.grid(True, which="both", alpha=0.3)
-    axes[1].legend(fontsize=7, loc="upper left")
+    for soak in (r for r in rows if r["mode"] == "soak"):
+        axes[0].plot(soak["msgs_per_s"], soak["p95_ms"], "k*", markersize=12, label="soak p95")
+    axes[0].legend(fontsize=7, loc="upper left")
     memory = summary["memory"]
     for worker in memory["workers"]:
         series = worker.get("series") or [(0.0, worker["start_mb"])]
-        axes[2].plot([t for t, _ in series], [mb for _, mb in series], label=f"pid {worker['pid']}")
+        line = axes[2].plot(
+            [t for t, _ in series], [mb for _, mb in series], label=f"pid {worker['pid']}"
+        )
+        axes[2].axhline(worker["start_mb"] * 1.05, color=line[0].get_color(), linestyle=":")
+    lowest = min(w["start_mb"] for w in memory["workers"])
+    axes[2].set_ylim(bottom=lowest * 0.9, top=max(w["peak_mb"] for w in memory["workers"]) * 1.1)
+    axes[2].text(0, lowest * 0.92, "dotted: start + 5%", fontsize=7, color="grey")
     axes[2].set_title(f"resident memory per worker at {memory['at_rps']} msgs/s")
     axes[2].set_xlabel("seconds into the soak")
     axes[2].set_ylabel("MiB")

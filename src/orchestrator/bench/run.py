@@ -1,7 +1,7 @@
 """`make bench`: the phases, in an order that fits three minutes.
 
-1. Raw model throughput in a child process (batched embedding + heads, no HTTP), while the
-   first service loads its model.
+1. Raw model throughput in child processes (batched embedding + heads, no HTTP): they load
+   while the first service loads, and measure while it idles.
 2. For each worker count: a closed-loop sweep over fixed concurrencies (the best is saturation),
    then an open-loop sweep at fixed rates (fractions of that saturation).
 3. A soak on the configuration with the highest saturation, at half of it: the headline
@@ -16,8 +16,6 @@ import argparse
 import asyncio
 import json
 import os
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Sequence
@@ -31,11 +29,13 @@ from rich.console import Console
 from orchestrator.bench import messages as bench_messages
 from orchestrator.bench import report
 from orchestrator.bench.loadgen import Client, LoadResult
+from orchestrator.bench.raw import RawModel
 from orchestrator.bench.server import Service
 from orchestrator.classifiers.cpu import usable_cores
 
 CLASSIFY_PATH = "/api/v1/classify"
 MEMORY_SAMPLE_SECONDS = 5.0
+MIXES = {"classify": bench_messages.CLASSIFY_ONLY_MIX, "realistic": bench_messages.DEFAULT_MIX}
 
 
 @dataclass(frozen=True)
@@ -54,15 +54,22 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--data", type=Path, default=bench_messages.DEFAULT_DATA)
     parser.add_argument("--out", type=Path, default=Path("reports/bench"))
     parser.add_argument("--workers", default="1,2", help="worker counts, comma-separated")
-    parser.add_argument("--concurrency", default="1,16,64", help="closed-loop levels")
+    parser.add_argument("--concurrency", default="1,16,64,128", help="closed-loop levels")
     parser.add_argument("--rates", default="0.25,0.5,0.9", help="fractions of saturation")
-    parser.add_argument("--phase-seconds", type=float, default=1.5)
+    parser.add_argument("--phase-seconds", type=float, default=1.4)
     parser.add_argument("--soak-seconds", type=float, default=120.0)
-    parser.add_argument("--raw-seconds", type=float, default=3.0)
+    parser.add_argument("--raw-seconds", type=float, default=2.0)
     parser.add_argument(
-        "--classify-only",
-        action="store_true",
-        help="informational messages only: the classify path without database writes",
+        "--database-url",
+        help="the services' ORCH_DATABASE_URL (default: a fresh SQLite file in a temp folder)",
+    )
+    parser.add_argument(
+        "--mix",
+        choices=sorted(MIXES),
+        default="classify",
+        help="classify: questions, the classify path with its knowledge-base answer and no "
+        "database write (the issue's figures); realistic: questions 50%%, service actions 35%% "
+        "(tickets), safety reports 15%% (compliance records)",
     )
     return parser.parse_args(argv)
 
@@ -73,89 +80,6 @@ def _ints(text: str) -> tuple[int, ...]:
 
 def _floats(text: str) -> tuple[float, ...]:
     return tuple(float(x) for x in text.split(",") if x.strip())
-
-
-class RawModel:
-    """Raw-model processes: they load while the first service does, and measure while it idles.
-
-    Two ways to spend the cores: one process with a thread per core, and a process per core
-    with one thread each (as the workers do). The better of the two is the raw figure.
-    """
-
-    def __init__(self, data: Path, seconds: float, classify_only: bool, cores: int) -> None:
-        command = [sys.executable, "-m", "orchestrator.bench.raw", "--data", str(data), "--wait"]
-        command += ["--seconds", str(seconds)] + (["--classify-only"] if classify_only else [])
-        self.threaded = self._spawn([*command, "--threads", str(cores)])
-        self.per_core = (
-            [self._spawn([*command, "--threads", "1"]) for _ in range(cores)] if cores > 1 else []
-        )
-
-    @staticmethod
-    def _spawn(command: list[str]) -> subprocess.Popen[str]:
-        return subprocess.Popen(
-            command,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-        )
-
-    @staticmethod
-    def _read(process: subprocess.Popen[str]) -> str:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        if not line:
-            raise RuntimeError(f"raw model measurement failed ({process.wait()})")
-        return line.strip()
-
-    def _measure(self, processes: list[subprocess.Popen[str]]) -> list[dict[str, Any]]:
-        for process in processes:
-            assert process.stdin is not None
-            process.stdin.write("go\n")
-            process.stdin.flush()
-        figures = [json.loads(self._read(process)) for process in processes]
-        for process in processes:
-            self._close(process)
-        return figures
-
-    @staticmethod
-    def _close(process: subprocess.Popen[str]) -> None:
-        if process.poll() is None and process.stdin is not None and not process.stdin.closed:
-            process.stdin.close()  # a process that never got its "go" reads EOF and ends
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        for stream in (process.stdin, process.stdout):
-            if stream is not None:
-                stream.close()
-
-    def measure(self) -> dict[str, Any]:
-        for process in (self.threaded, *self.per_core):
-            if self._read(process) != "READY":
-                raise RuntimeError("raw model process did not load")
-        threaded = self._measure([self.threaded])[0]
-        result = {
-            "batched_msgs_per_s": threaded["batched_msgs_per_s"],
-            "one_by_one_msgs_per_s": threaded["one_by_one_msgs_per_s"],
-            "batch_size": threaded["batch_size"],
-            "precision": threaded["precision"],
-            "threaded": {
-                "threads": threaded["threads"],
-                "msgs_per_s": threaded["batched_msgs_per_s"],
-            },
-        }
-        if self.per_core:
-            per_core = self._measure(self.per_core)
-            total = round(sum(f["batched_msgs_per_s"] for f in per_core), 1)
-            result["per_core"] = {"processes": len(per_core), "msgs_per_s": total}
-            result["batched_msgs_per_s"] = max(result["batched_msgs_per_s"], total)
-        return result
-
-    def close(self) -> None:
-        for process in (self.threaded, *self.per_core):
-            self._close(process)
 
 
 def _row(workers: int, result: LoadResult) -> dict[str, Any]:
@@ -208,12 +132,13 @@ async def soak(
 
 
 async def measure(args: argparse.Namespace, plan: Plan, console: Console) -> dict[str, Any]:
-    mix = bench_messages.CLASSIFY_ONLY_MIX if args.classify_only else bench_messages.DEFAULT_MIX
+    mix = MIXES[args.mix]
     bodies = [
         m.body()
         for m in bench_messages.sample(bench_messages.load_examples(args.data), 4096, mix=mix)
     ]
     args.out.mkdir(parents=True, exist_ok=True)
+    environment = {"ORCH_DATABASE_URL": args.database_url} if args.database_url else {}
     load_before = os.getloadavg()
     cores = usable_cores()
     me = psutil.Process()
@@ -221,10 +146,12 @@ async def measure(args: argparse.Namespace, plan: Plan, console: Console) -> dic
     services: dict[int, Service] = {}
     saturation: dict[int, float] = {}
     with tempfile.TemporaryDirectory(prefix="orch-bench-") as scratch:
-        raw_model = RawModel(args.data, plan.raw_seconds, args.classify_only, cores)
+        raw_model = RawModel(args.data, plan.raw_seconds, args.mix == "classify", cores)
         try:
             for n, workers in enumerate(plan.workers):
-                services[workers] = Service.start(workers, Path(scratch), log_dir=args.out)
+                services[workers] = Service.start(
+                    workers, Path(scratch), environment=environment, log_dir=args.out
+                )
                 ready_s = services[workers].wait_ready()
                 console.log(f"{workers}w ready in {ready_s:.1f} s")
                 if n == 0:  # the service idles while the model is measured alone
@@ -265,11 +192,13 @@ async def measure(args: argparse.Namespace, plan: Plan, console: Console) -> dic
         "memory": memory,
         "rows": rows,
         "mix": bench_messages.describe(mix),
+        "database": "given" if args.database_url else "sqlite (temporary file)",
         "cores": cores,
         "load_average_before": [round(x, 2) for x in load_before],
         "load_average_after": [round(x, 2) for x in load_after],
         "notes": [
-            f"mix: {bench_messages.describe(mix)} (seeded sample of {args.data})",
+            f"mix: {bench_messages.describe(mix)} (seeded sample of {args.data}); database: "
+            + ("ORCH_DATABASE_URL as given" if args.database_url else "SQLite, a fresh file"),
             f"raw model: {raw}",
             f"saturation by workers: {saturation}; soak on {best} worker(s) at {at_rps} msgs/s",
             f"load generator CPU during the soak: {client_cpu:.0%} of one core",
