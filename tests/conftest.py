@@ -17,6 +17,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 from orchestrator.classifiers.local import LocalClassifier  # noqa: E402
 from orchestrator.config import DEFAULT_MODEL_DIR, Settings  # noqa: E402
 from orchestrator.main import create_app  # noqa: E402
+from support.apps import serving
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -43,12 +44,7 @@ def app(settings: Settings, local_classifier: LocalClassifier) -> FastAPI:
 
 @pytest.fixture
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://testserver"
-        ) as http,
-    ):
+    async with serving(app) as http:
         yield http
 
 

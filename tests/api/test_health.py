@@ -12,6 +12,7 @@ from orchestrator.classifiers.base import Classifier
 from orchestrator.classifiers.local import LocalClassifier
 from orchestrator.config import Settings
 from orchestrator.main import create_app
+from support.apps import serving
 
 
 @pytest.mark.parametrize("path", ["/api/v1/health", "/health"])
@@ -38,11 +39,7 @@ async def test_when_model_still_loading_then_503_until_loaded(
         return local_classifier
 
     app = create_app(settings, loader=slow_loader)
-    transport = httpx.ASGITransport(app=app)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=transport, base_url="http://t") as http,
-    ):
+    async with serving(app) as http:
         ready = await http.get("/api/v1/ready")
         assert ready.status_code == 503
         assert ready.headers["retry-after"]
@@ -63,11 +60,7 @@ async def test_when_model_fails_to_load_then_not_ready_with_reason(settings: Set
         raise FileNotFoundError("heads.npz")
 
     app = create_app(settings, loader=broken_loader)
-    transport = httpx.ASGITransport(app=app)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=transport, base_url="http://t") as http,
-    ):
+    async with serving(app) as http:
         for _ in range(50):
             response = await http.get("/ready")
             if "load_error" in response.json()["error"]["details"]:

@@ -7,7 +7,7 @@ decides the route it exercises without depending on the shipped model's exact nu
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -21,18 +21,12 @@ from orchestrator.classifiers.llm import LLMClassifier
 from orchestrator.classifiers.local import LocalClassifier
 from orchestrator.cli import app as cli
 from orchestrator.main import create_app
+from support.apps import serving
 from support.fake_llm import FakeLLM, RecordedSleeps, Reply, llm_settings, refused_url
 
 MESSAGE = "can you tell me if my refund went through"
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "eval_sample.csv"
 Serve = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeLLM]:
-    server = FakeLLM()
-    yield server
-    server.close()
 
 
 @pytest.fixture
@@ -43,7 +37,7 @@ async def local_confidence(local_classifier: LocalClassifier) -> float:
 @pytest.fixture
 def serve(tmp_path: Path, local_classifier: LocalClassifier, fake: FakeLLM) -> Serve:
     @asynccontextmanager
-    async def serving(
+    async def served(
         *, threshold: float, safety_threshold: float = 0.3, base_url: str | None = None
     ) -> AsyncIterator[httpx.AsyncClient]:
         settings = llm_settings(
@@ -60,17 +54,12 @@ def serve(tmp_path: Path, local_classifier: LocalClassifier, fake: FakeLLM) -> S
         )
         app = create_app(settings, classifier=tier)
         try:
-            async with (
-                app.router.lifespan_context(app),
-                httpx.AsyncClient(
-                    transport=httpx.ASGITransport(app=app), base_url="http://testserver"
-                ) as http,
-            ):
+            async with serving(app) as http:
                 yield http
         finally:
             await tier.aclose()
 
-    return serving
+    return served
 
 
 async def classify(http: httpx.AsyncClient, message: str = MESSAGE) -> dict[str, Any]:

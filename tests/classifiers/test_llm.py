@@ -7,7 +7,7 @@ reached the server, and which retries were counted.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,13 +30,6 @@ from support.fake_llm import (
 )
 
 MakeLLM = Callable[..., Awaitable[LLMClassifier]]
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeLLM]:
-    server = FakeLLM()
-    yield server
-    server.close()
 
 
 @pytest.fixture

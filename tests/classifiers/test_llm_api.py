@@ -7,7 +7,7 @@ so. With fallback off, the caller gets 503 + Retry-After, never a 500.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from orchestrator.classifiers.llm import LLMClassifier
 from orchestrator.classifiers.local import LocalClassifier
 from orchestrator.config import Settings
 from orchestrator.main import create_app
+from support.apps import serving
 from support.fake_llm import FakeLLM, ManualClock, RecordedSleeps, Reply, llm_settings, refused_url
 
 KB_DIR = Path(__file__).resolve().parents[2] / "data" / "kb"
@@ -46,18 +47,11 @@ KINDS = {
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeLLM]:
-    server = FakeLLM()
-    yield server
-    server.close()
-
-
-@pytest.fixture
 def serve(tmp_path: Path, local_classifier: LocalClassifier, fake: FakeLLM) -> Serve:
     """An app in llm mode around the shared local model; the tier is closed afterwards."""
 
     @asynccontextmanager
-    async def serving(
+    async def served(
         *,
         fallback: bool = True,
         base_url: str | None = None,
@@ -79,17 +73,12 @@ def serve(tmp_path: Path, local_classifier: LocalClassifier, fake: FakeLLM) -> S
         tier = LLMFirstClassifier(local_classifier, llm, fallback=fallback)
         app = create_app(settings, classifier=tier)
         try:
-            async with (
-                app.router.lifespan_context(app),
-                httpx.AsyncClient(
-                    transport=httpx.ASGITransport(app=app), base_url="http://testserver"
-                ) as http,
-            ):
+            async with serving(app) as http:
                 yield http
         finally:
             await tier.aclose()
 
-    return serving
+    return served
 
 
 async def classify(http: httpx.AsyncClient, message: str) -> httpx.Response:
@@ -218,10 +207,7 @@ async def test_when_loaded_from_settings_then_llm_mode_answers_from_the_kb(
     fake.script(Reply.answer("informational", 0.95))
     settings = llm_settings(fake.base_url, tmp_path, classifier="llm", kb_dir=KB_DIR)
     app = create_app(settings)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http,
-    ):
+    async with serving(app) as http:
         await asyncio.wait_for(app.state.runtime.ready.wait(), timeout=120)
         response = await classify(http, "What time does the store close on Sunday?")
     assert response.status_code == 200, response.text
@@ -241,10 +227,7 @@ async def test_when_llm_mode_without_key_then_not_ready_with_the_reason(tmp_path
         kb_dir=None,
     )
     app = create_app(settings)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http,
-    ):
+    async with serving(app) as http:
         runtime = app.state.runtime
         for _ in range(200):
             if runtime.load_error:

@@ -8,18 +8,14 @@ with a duplicate-key error on the first table.
 from __future__ import annotations
 
 import asyncio
-import os
-import secrets
 import sys
 from collections.abc import AsyncIterator
 
-import asyncpg
 import pytest
 
 from orchestrator.storage import engine as storage
+from support import postgres
 
-POSTGRES_SERVER = os.environ.get("TEST_POSTGRES_SERVER", "postgres@127.0.0.1:5432")
-ADMIN_DSN = f"postgresql://{POSTGRES_SERVER}/postgres"
 UPGRADERS = 4
 UPGRADE = (
     "import sys; from orchestrator.storage.engine import upgrade_sync; upgrade_sync(sys.argv[1])"
@@ -30,26 +26,8 @@ pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 @pytest.fixture
 async def fresh_database() -> AsyncIterator[str]:
-    name = f"orch_deploy_{secrets.token_hex(6)}"
-    try:
-        admin = await asyncpg.connect(ADMIN_DSN, timeout=5)
-    except (OSError, asyncpg.PostgresError) as exc:
-        reason = f"PostgreSQL unreachable at {POSTGRES_SERVER}: {exc}"
-        if os.environ.get("CI"):
-            pytest.fail(f"{reason} (CI is set: PostgreSQL tests must run)")
-        pytest.skip(reason)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    try:
-        yield f"postgresql+asyncpg://{POSTGRES_SERVER}/{name}"
-    finally:
-        admin = await asyncpg.connect(ADMIN_DSN, timeout=5)
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
+    async with postgres.fresh_database("orch_deploy", migrate=False) as url:
+        yield url
 
 
 async def upgrade_in_a_process(url: str) -> tuple[int, str]:

@@ -16,9 +16,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
@@ -30,12 +28,12 @@ from orchestrator.integrations.base import Delivery, TicketDraft
 from orchestrator.integrations.database import DatabaseTicketing
 from orchestrator.integrations.webhook import (
     WebhookTicketing,
-    parse_retry_after,
     sign,
     verify_signature,
 )
 from orchestrator.observability.metrics import Metrics
 from orchestrator.storage.tables import Ticket
+from support.loopback import LoopbackServer
 
 SECRET = "loopback-webhook-secret"
 TIMEOUT = 0.3
@@ -59,7 +57,7 @@ class Received:
     at: float  # monotonic
 
 
-class Receiver:
+class Receiver(LoopbackServer):
     """An external ticketing system: signed POSTs in, one ticket per Idempotency-Key."""
 
     def __init__(self, secret: str = SECRET) -> None:
@@ -68,32 +66,11 @@ class Receiver:
         self.received: list[Received] = []
         self.tickets: dict[str, str] = {}  # idempotency key -> external id
         self.lock = threading.Lock()
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                receiver.handle(self)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.server.handle_error = lambda request, address: None  # type: ignore[method-assign]
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self.thread.start()
+        super().__init__()
 
     @property
     def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host!s}:{port}/tickets"
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=5)
+        return f"{self.origin}/tickets"
 
     def _verified(self, headers: dict[str, str], body: bytes) -> bool:
         timestamp = headers.get("x-orchestrator-timestamp", "")
@@ -398,23 +375,6 @@ def test_verify_signature(body: bytes, timestamp: str, signature: str, valid: bo
         verify_signature(SECRET, body=body, timestamp=timestamp, signature=signature, now=NOW)
         is valid
     )
-
-
-@pytest.mark.parametrize(
-    ("header", "seconds"),
-    [
-        ("3", 3.0),
-        (" 0 ", 0.0),
-        (format_datetime(datetime(2026, 1, 1, 12, 0, 30, tzinfo=UTC), usegmt=True), 30.0),
-        (format_datetime(datetime(2026, 1, 1, 11, 0, tzinfo=UTC), usegmt=True), 0.0),
-        ("soon", None),
-        ("", None),
-        (None, None),
-    ],
-)
-def test_parse_retry_after(header: str | None, seconds: float | None) -> None:
-    now = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
-    assert parse_retry_after(header, now=now) == seconds
 
 
 def test_when_secret_empty_then_refused(sessions: Sessions, metrics: Metrics) -> None:

@@ -8,7 +8,6 @@ import gzip
 import http.server
 import os
 import signal
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -29,7 +28,8 @@ from orchestrator.observability import tracing
 from orchestrator.storage import engine as storage
 from support.apps import serving
 from support.fake_llm import MODEL, FakeLLM, RecordedSleeps, Reply, llm_settings
-from support.server import ServerProcess, free_port
+from support.loopback import LoopbackServer
+from support.server import ServerProcess
 
 MESSAGE = "This is Jane Doe, 555-123-4567: I took twice my dose of metoprolol and feel dizzy"
 TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
@@ -77,7 +77,8 @@ async def test_when_classified_then_one_trace_holds_request_classification_workf
     assert workflow.attributes["workflow.action"] == response.json()["next_step"]["action"]
 
     database = [s for s in finished if s.name.startswith("db ")]
-    assert {"db INSERT", "db SELECT"} <= {s.name for s in database}
+    # the record's statements: the chain head's lock and move (UPDATE) and the row (INSERT)
+    assert {"db INSERT", "db UPDATE"} <= {s.name for s in database}
     assert any("workflow" in ancestors(s, by_id) for s in database)
     assert all(s.attributes and s.attributes["db.system.name"] == "sqlite" for s in database)
     assert not any(s.name.startswith("GET /api/v1/health") for s in finished)
@@ -148,36 +149,31 @@ def test_when_no_endpoint_configured_then_nothing_is_exported() -> None:
     assert tracing.setup_tracing(Settings()) is None
 
 
-class _Collector(http.server.BaseHTTPRequestHandler):
-    received: list[ExportTraceServiceRequest] = []
+class Collector(LoopbackServer):
+    """A real OTLP/HTTP receiver on loopback."""
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        if self.headers.get("Content-Encoding") == "gzip":
+    def __init__(self) -> None:
+        self.received: list[ExportTraceServiceRequest] = []
+        super().__init__()
+
+    def handle(self, request: http.server.BaseHTTPRequestHandler) -> None:
+        body = request.rfile.read(int(request.headers["Content-Length"]))
+        if request.headers.get("Content-Encoding") == "gzip":
             body = gzip.decompress(body)
-        request = ExportTraceServiceRequest()
-        request.ParseFromString(body)
-        if self.path == "/v1/traces":
-            self.received.append(request)
-        self.send_response(200)
-        self.send_header("Content-Type", "application/x-protobuf")
-        self.end_headers()
-
-    def log_message(self, *_: object) -> None:
-        pass
+        export = ExportTraceServiceRequest()
+        export.ParseFromString(body)
+        if request.path == "/v1/traces":
+            self.received.append(export)
+        request.send_response(200)
+        request.send_header("Content-Type", "application/x-protobuf")
+        request.end_headers()
 
 
 @pytest.fixture
 def collector() -> Iterator[tuple[str, list[ExportTraceServiceRequest]]]:
-    """A real OTLP/HTTP receiver on loopback."""
-    received: list[ExportTraceServiceRequest] = []
-    handler = type("Collector", (_Collector,), {"received": received})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", received
-    server.shutdown()
-    server.server_close()
+    server = Collector()
+    yield server.origin, server.received
+    server.close()
 
 
 @pytest.mark.parametrize("suffix", ["", "/", "/v1/traces"])

@@ -17,6 +17,7 @@ NOW = datetime(2026, 1, 5, 12, 0, 0, tzinfo=UTC)
     ("headers", "seconds"),
     [
         ({"Retry-After": "7"}, 7.0),
+        ({"Retry-After": " 0 "}, 0.0),
         ({"Retry-After": "1.5"}, 1.5),
         ({"retry-after-ms": "250"}, 0.25),
         ({"retry-after-ms": "250", "Retry-After": "9"}, 0.25),  # the precise one first

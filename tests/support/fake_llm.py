@@ -22,9 +22,14 @@ import socket
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
+
+try:
+    from support.loopback import LoopbackServer
+except ModuleNotFoundError:  # run as a script: python tests/support/fake_llm.py --port N
+    from loopback import LoopbackServer  # type: ignore[no-redef]
 
 MODEL = "fake-pharmacy-triage"
 
@@ -149,38 +154,21 @@ class Received:
         return str(self.body["messages"][-1]["content"])
 
 
-class FakeLLM:
-    """A ThreadingHTTPServer on 127.0.0.1 speaking chat completions."""
+class FakeLLM(LoopbackServer):
+    """A loopback HTTP server speaking chat completions."""
+
+    protocol_version = "HTTP/1.1"
 
     def __init__(self, default: Reply | None = None, port: int = 0) -> None:
         self.default = default or Reply.answer("informational", 0.9)
         self._script: list[Reply] = []
         self.requests: list[Received] = []
         self.lock = threading.Lock()
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_POST(self) -> None:
-                fake._handle(self)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        self.server.daemon_threads = True
-        # A client that timed out closes the socket under a slow reply: not our failure.
-        self.server.handle_error = lambda request, address: None  # type: ignore[method-assign]
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self.thread.start()
+        super().__init__(port)
 
     @property
     def base_url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host!s}:{port}/v1"
+        return f"{self.origin}/v1"
 
     def script(self, *replies: Reply) -> None:
         with self.lock:
@@ -191,12 +179,7 @@ class FakeLLM:
         with self.lock:
             return len(self.requests)
 
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=5)
-
-    def _handle(self, request: BaseHTTPRequestHandler) -> None:
+    def handle(self, request: BaseHTTPRequestHandler) -> None:
         headers = {k.lower(): v for k, v in request.headers.items()}
         raw = request.rfile.read(int(headers.get("content-length", "0")))
         try:

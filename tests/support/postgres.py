@@ -29,8 +29,9 @@ def unavailable(reason: str) -> NoReturn:
 
 
 @asynccontextmanager
-async def fresh_database(prefix: str) -> AsyncIterator[str]:
-    """Create `<prefix>_<random>`, migrate it to head, yield its URL, drop it afterwards."""
+async def fresh_database(prefix: str, *, migrate: bool = True) -> AsyncIterator[str]:
+    """Create `<prefix>_<random>`, migrate it to head (unless told not to), yield its URL, drop
+    it afterwards."""
     name = f"{prefix}_{secrets.token_hex(6)}"
     try:
         admin = await asyncpg.connect(POSTGRES_ADMIN_DSN, timeout=5)
@@ -42,7 +43,8 @@ async def fresh_database(prefix: str) -> AsyncIterator[str]:
         await admin.close()
     url = f"postgresql+asyncpg://{POSTGRES_SERVER}/{name}"
     try:
-        await storage.upgrade(url)
+        if migrate:
+            await storage.upgrade(url)
         yield url
     finally:
         admin = await asyncpg.connect(POSTGRES_ADMIN_DSN, timeout=5)

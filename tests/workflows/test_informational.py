@@ -22,6 +22,7 @@ from orchestrator.pipeline.decide import Decision
 from orchestrator.storage import engine as storage
 from orchestrator.workflows.base import MessageContext, WorkflowDeps
 from orchestrator.workflows.informational import CONTACT_OPTIONS, InformationalWorkflow
+from support.apps import serving
 
 KB_DIR = Path(__file__).resolve().parents[2] / "data" / "kb"
 HOURS_QUESTION = "What time does the store close on Sunday?"
@@ -84,11 +85,7 @@ async def test_low_confidence_goes_to_a_human_with_a_suggested_article(
         confidence_threshold=1.0,  # nothing is confident enough: every message needs a human
     )
     app = create_app(strict, classifier=local_classifier)
-    transport = httpx.ASGITransport(app=app)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=transport, base_url="http://testserver") as client,
-    ):
+    async with serving(app) as client:
         body = await _classify(client, HOURS_QUESTION)
     assert body["category"] == "informational"
     step = body["next_step"]

@@ -27,8 +27,6 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
@@ -39,6 +37,7 @@ from orchestrator.integrations.base import Delivery, TicketDraft, TicketingAdapt
 from orchestrator.integrations.database import DatabaseTicketing
 from orchestrator.observability.logging import get_logger
 from orchestrator.observability.metrics import Metrics
+from orchestrator.resilience.retry import parse_retry_after
 
 log = get_logger(__name__)
 
@@ -72,22 +71,6 @@ def verify_signature(
     if abs((time.time() if now is None else now) - sent) > tolerance_seconds:
         return False
     return hmac.compare_digest(sign(secret, timestamp, body), signature)
-
-
-def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date)."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 def ticket_payload(ref: TicketRef, draft: TicketDraft) -> bytes:
@@ -250,7 +233,7 @@ class WebhookTicketing(TicketingAdapter):
                 if status != 429 and status < 500:
                     self._failed(ref, attempt, error)
                     return DeliveryResult(Delivery.REJECTED, attempt + 1, error=error)
-                retry_after = parse_retry_after(response.headers.get("retry-after"))
+                retry_after = parse_retry_after(response.headers)
                 if retry_after is not None:
                     if retry_after > self.retry_after_max_seconds:
                         self._failed(ref, attempt, error)
