@@ -53,7 +53,9 @@ class Embedder:
 
         from orchestrator.classifiers.packed import PackedBert
 
-        if threads is not None:
+        if threads is not None and threads != torch.get_num_threads():
+            # Process-wide, and it clears oneDNN's primitive cache: only when it changes
+            # something, never under a model another thread may be running.
             torch.set_num_threads(threads)
         path = model_path or default_model_path()
         self._model = SentenceTransformer(str(path), device="cpu")
