@@ -29,7 +29,7 @@ log = get_logger(__name__)
 async def _load(runtime: Runtime, loader: ClassifierLoader) -> None:
     try:
         classifier = await asyncio.to_thread(loader, runtime.settings)
-        await runtime.attach(classifier)
+        await runtime.attach(classifier, freeze=True)
     except Exception as exc:  # readiness reports it; the process stays up for diagnosis
         runtime.load_error = f"{type(exc).__name__}: {exc}"
         log.error("classifier_load_failed", error=runtime.load_error)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import threading
 
 import httpx
@@ -53,6 +54,19 @@ async def test_when_model_still_loading_then_503_until_loaded(
         await asyncio.wait_for(app.state.runtime.ready.wait(), timeout=30)
         assert (await http.get("/api/v1/ready")).status_code == 200
         assert (await http.post("/api/v1/classify", json={"message": "hours?"})).status_code == 200
+
+
+async def test_when_the_service_loads_its_model_then_what_it_loaded_is_frozen_for_the_gc(
+    settings: Settings, local_classifier: LocalClassifier
+) -> None:
+    app = create_app(settings, loader=lambda _: local_classifier)
+    try:
+        async with serving(app) as http:
+            await asyncio.wait_for(app.state.runtime.ready.wait(), timeout=30)
+            assert gc.get_freeze_count() > 0  # full collections skip the long-lived heap
+            assert (await http.get("/api/v1/ready")).status_code == 200
+    finally:
+        gc.unfreeze()  # the rest of the suite runs with its usual collector
 
 
 async def test_when_model_fails_to_load_then_not_ready_with_reason(settings: Settings) -> None:
