@@ -50,7 +50,7 @@ def freeze_loaded_objects() -> None:
 
     The libraries, the model's Python side and the app are millions of long-lived objects, and
     a full collection walks them all: 250-300 ms per worker, every request of that worker
-    stalled meanwhile, a few times a minute under load (gc callbacks during the bench's soak).
+    stalled meanwhile, about once a minute under load (gc callbacks during the bench).
     Frozen, a full collection walks only what requests allocate. Once, after load.
     """
     gc.collect()

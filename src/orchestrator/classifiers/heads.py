@@ -9,7 +9,6 @@ drug suffixes, typos). Nothing is pickled: the vocabulary, idf and weights are a
 from __future__ import annotations
 
 import json
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,7 @@ from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from orchestrator.classifiers.embedder import Vectors
+from orchestrator.tfidf import TfidfRows
 
 Floats = npt.NDArray[np.float64]
 
@@ -80,23 +80,22 @@ class NgramVectorizer:
         vectorizer = new_vectorizer({t: i for i, t in enumerate(self.vocabulary)})
         vectorizer.idf_ = self.idf
         object.__setattr__(self, "_vectorizer", vectorizer)
-        object.__setattr__(self, "_analyze", vectorizer.build_analyzer())
-        object.__setattr__(self, "_index", {t: i for i, t in enumerate(self.vocabulary)})
+        rows = TfidfRows(
+            analyze=vectorizer.build_analyzer(),
+            vocabulary={t: i for i, t in enumerate(self.vocabulary)},
+            idf=self.idf,
+            sublinear_tf=bool(vectorizer.sublinear_tf),
+        )
+        object.__setattr__(self, "_rows", rows)
 
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
         vectorizer: TfidfVectorizer = self.__dict__["_vectorizer"]
         return sparse.csr_matrix(vectorizer.transform(texts))
 
     def terms(self, text: str) -> tuple[list[int], Floats]:
-        """One message's row of `transform`, as (term ids, weights), without scikit-learn's
-        per-call validation and sparse-matrix building (most of its cost on a few messages)."""
-        index: dict[str, int] = self.__dict__["_index"]
-        counts = Counter(t for t in self.__dict__["_analyze"](text) if t in index)
-        if not counts:
-            return [], np.zeros(0, dtype=np.float64)
-        ids = [index[term] for term in counts]
-        weights = (1.0 + np.log(np.fromiter(counts.values(), np.float64))) * self.idf[ids]
-        return ids, weights / float(np.sqrt(weights @ weights))
+        """One message's row of `transform`, as (term ids, weights), without scikit-learn."""
+        rows: TfidfRows = self.__dict__["_rows"]
+        return rows.row(text)
 
 
 @dataclass(frozen=True)

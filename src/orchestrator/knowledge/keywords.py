@@ -3,20 +3,19 @@
 scikit-learn fits the vocabulary and the idf weights; scoring a question does not go through
 `TfidfVectorizer.transform`, which spends about a millisecond per call on input validation and
 sparse-matrix construction (a third of the service's own CPU per question in a profile). The
-question's vector is a handful of terms, so it is built here from the same analyzer, vocabulary
-and idf, and dotted with the articles' columns in one gather: the same numbers (tested against
-`transform` to 1e-12) in tens of microseconds.
+question's vector (`orchestrator.tfidf`) is dotted with the articles' columns in one gather: the
+same numbers (tested against `transform` to 1e-12) in tens of microseconds.
 """
 
 from __future__ import annotations
 
-import math
-from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
 from sklearn.feature_extraction.text import TfidfVectorizer
+
+from orchestrator.tfidf import TfidfRows
 
 Scores = npt.NDArray[np.float64]
 
@@ -37,22 +36,18 @@ class KeywordIndex:
         model = vectorizer()
         matrix = model.fit_transform(texts)  # ValueError when every word is a stop word
         self.size = len(texts)
-        self._analyze: Callable[[str], list[str]] = model.build_analyzer()
-        self._vocabulary: dict[str, int] = {str(t): int(i) for t, i in model.vocabulary_.items()}
-        self._idf: Scores = np.asarray(model.idf_, dtype=np.float64)
+        self._rows = TfidfRows(
+            analyze=model.build_analyzer(),
+            vocabulary={str(t): int(i) for t, i in model.vocabulary_.items()},
+            idf=np.asarray(model.idf_, dtype=np.float64),
+            sublinear_tf=bool(model.sublinear_tf),
+        )
         # One row per term: a question's terms gather their rows in one step.
         self._columns: Scores = np.ascontiguousarray(matrix.T.toarray(), dtype=np.float64)
-        self.sublinear_tf = bool(model.sublinear_tf)
 
     def query(self, text: str) -> tuple[list[int], Scores]:
         """The question's TF-IDF vector as (term ids, L2-normalised weights)."""
-        counts = Counter(t for t in self._analyze(text) if t in self._vocabulary)
-        if not counts:
-            return [], np.zeros(0, dtype=np.float64)
-        ids = [self._vocabulary[term] for term in counts]
-        tf = [1.0 + math.log(n) if self.sublinear_tf else float(n) for n in counts.values()]
-        weights = np.asarray(tf, dtype=np.float64) * self._idf[ids]
-        return ids, weights / float(np.sqrt(weights @ weights))
+        return self._rows.row(text)
 
     def scores(self, text: str) -> Scores:
         """Cosine of the question against each article, in the order the texts were given."""
