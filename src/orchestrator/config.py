@@ -52,7 +52,7 @@ class Settings(BaseSettings):
     # worker's event loop (classifiers/cpu.py: model_threads)
     torch_threads: int = Field(0, ge=0)
     workers: int = Field(1, ge=1)  # processes serving on this machine; `serve --workers` sets it
-    embedding_precision: Literal["auto", "fp32", "bf16"] = "auto"  # auto: bf16 if the CPU has it
+    embedding_precision: Literal["auto", "fp32", "bf16", "int8"] = "auto"
 
     # LLM (any OpenAI-compatible endpoint)
     llm_base_url: str | None = None

@@ -12,7 +12,7 @@ import torch
 
 from orchestrator.bench import raw
 from orchestrator.bench.messages import load_examples, sample
-from orchestrator.classifiers.local import LocalClassifier
+from orchestrator.classifiers.local import LocalClassifier, resolve_precision
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -42,7 +42,7 @@ def test_when_run_as_a_process_then_it_waits_for_go_and_prints_one_json_object(
     assert lines[0] == "READY"
     figures = json.loads(lines[-1])
     assert figures["threads"] == threads
-    assert figures["precision"] in ("fp32", "bf16")
+    assert figures["precision"] == resolve_precision("auto")  # what the service would run
     assert figures["batched_msgs_per_s"] > 0
 
 

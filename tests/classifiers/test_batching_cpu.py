@@ -57,13 +57,34 @@ def test_when_flags_given_then_bf16_is_fast_only_with_native_instructions(
     assert cpu.fast_bf16(frozenset(flags)) is (expected and torch.backends.mkldnn.is_available())
 
 
+@pytest.mark.parametrize(
+    ("flags", "expected"),
+    [
+        ({"avx2", "avx512f", "avx512_vnni"}, True),
+        ({"avx2", "avx_vnni"}, True),
+        ({"avx2", "amx_tile", "amx_int8"}, True),
+        ({"avx2", "avx512f", "avx512_bf16"}, False),  # int8 products without VNNI: no gain
+        (set(), False),
+    ],
+)
+def test_when_flags_given_then_int8_is_fast_only_with_dot_product_instructions(
+    flags: set[str], expected: bool
+) -> None:
+    assert cpu.fast_int8(frozenset(flags)) is (expected and torch.backends.mkldnn.is_available())
+
+
 def test_when_asked_then_usable_cores_is_at_least_one() -> None:
     assert 1 <= cpu.usable_cores() <= (torch.get_num_threads() + 1024)
 
 
 @pytest.mark.parametrize(
     ("setting", "expected"),
-    [("fp32", "fp32"), ("bf16", "bf16"), ("auto", "bf16" if cpu.fast_bf16() else "fp32")],
+    [
+        ("fp32", "fp32"),
+        ("bf16", "bf16"),
+        ("int8", "int8"),
+        ("auto", "int8" if cpu.fast_int8() else "bf16" if cpu.fast_bf16() else "fp32"),
+    ],
 )
 def test_when_precision_resolved_then_auto_follows_the_cpu(setting: str, expected: str) -> None:
     assert resolve_precision(setting) == expected

@@ -10,7 +10,7 @@ import torch
 
 from orchestrator.classifiers.embedder import Embedder
 from orchestrator.classifiers.local import LocalClassifier
-from orchestrator.classifiers.packed import PackedBert, can_prepack
+from orchestrator.classifiers.packed import PackedBert, _Int8Linear, can_prepack
 from orchestrator.classifiers.training import load_examples
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -87,3 +87,65 @@ def test_when_weights_prepacked_then_bit_identical(
     plain = PackedBert(bert, dtype=torch.bfloat16, prepack=False)
     assert prepacked.layers[0].up.prepacked and not plain.layers[0].up.prepacked
     np.testing.assert_array_equal(prepacked.encode(ids, mask), plain.encode(ids, mask))
+
+
+@pytest.fixture(scope="module")
+def int8_embedder() -> Embedder:
+    return Embedder(precision="int8")
+
+
+def test_when_int8_then_close_to_fp32(
+    local_classifier: LocalClassifier, int8_embedder: Embedder, texts: list[str]
+) -> None:
+    cosines = (local_classifier.embedder.encode(texts) * int8_embedder.encode(texts)).sum(axis=1)
+    assert cosines.min() > 0.98, cosines.min()
+    assert cosines.mean() > 0.99, cosines.mean()
+
+
+def test_when_int8_and_batched_differently_then_same_vectors(
+    int8_embedder: Embedder, texts: list[str]
+) -> None:
+    # Each token is scaled on its own and each message attended on its own: no float noise from
+    # the neighbours either, so not even a rounding to int8 can come out differently.
+    whole = int8_embedder.encode(texts, batch_size=len(texts))
+    alone = np.concatenate([int8_embedder.encode([t]) for t in texts[:40]])
+    np.testing.assert_array_equal(whole[:40], alone)
+
+
+@pytest.mark.parametrize("int8", [False, True], ids=["fp32", "int8"])
+def test_when_split_into_passes_by_tokens_then_same_vectors(
+    local_classifier: LocalClassifier, texts: list[str], int8: bool
+) -> None:
+    bert = local_classifier.embedder._model[0].auto_model
+    features = local_classifier.embedder._model.preprocess(texts[:48])
+    ids, mask = features["input_ids"], features["attention_mask"]
+    one_pass = PackedBert(bert, dtype=torch.float32, int8=int8, max_tokens=1 << 20)
+    small = PackedBert(bert, dtype=torch.float32, int8=int8, max_tokens=40)
+    assert len(small._chunks(mask.sum(dim=1).sort().values)) > 10  # really split
+    np.testing.assert_array_equal(small.encode(ids, mask), one_pass.encode(ids, mask))
+
+
+def test_when_a_message_is_longer_than_a_pass_then_it_goes_alone() -> None:
+    bert_like = PackedBert.__new__(PackedBert)
+    bert_like.max_tokens = 10
+    lengths = torch.tensor([3, 4, 4, 12, 30])
+    # (first message, last message, first token, last token) per pass
+    assert bert_like._chunks(lengths) == [
+        (0, 2, 0, 7),
+        (2, 3, 7, 11),
+        (3, 4, 11, 23),
+        (4, 5, 23, 53),
+    ]
+
+
+def test_when_int8_linear_then_within_quantisation_error_of_fp32() -> None:
+    generator = torch.Generator().manual_seed(6)
+    weight = torch.randn(96, 64, generator=generator) * 0.05
+    bias = torch.randn(96, generator=generator)
+    x = torch.randn(12, 64, generator=generator)
+    x[3] *= 100  # one loud token must not coarsen its neighbours' steps
+    got, exact = _Int8Linear(weight, bias)(x), torch.nn.functional.linear(x, weight, bias)
+    scale = exact.abs().amax(dim=1, keepdim=True)
+    assert ((got - exact).abs() / scale).max() < 0.02
+    alone = torch.cat([_Int8Linear(weight, bias)(x[i : i + 1]) for i in range(len(x))])
+    torch.testing.assert_close(got, alone, rtol=0, atol=1e-6)

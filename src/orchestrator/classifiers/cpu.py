@@ -1,4 +1,4 @@
-"""What this CPU offers the model, detected rather than assumed: usable cores and fast bf16."""
+"""What this CPU offers the model, detected rather than assumed: usable cores, int8 and bf16."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ CPUINFO = Path("/proc/cpuinfo")
 CGROUP_CPU_MAX = Path("/sys/fs/cgroup/cpu.max")
 # Instructions that make bf16 matrix products faster than fp32 (not merely emulated).
 BF16_FLAGS = frozenset({"avx512_bf16", "amx_bf16"})
+# Instructions for int8 dot products (VNNI, or AMX's int8 tiles): int8 matmuls at 3-5x fp32.
+INT8_FLAGS = frozenset({"avx512_vnni", "avx_vnni", "amx_int8"})
 
 
 def usable_cores() -> int:
@@ -47,6 +49,15 @@ def cpu_flags(cpuinfo: Path = CPUINFO) -> frozenset[str]:
         if key.strip() in ("flags", "Features"):
             return frozenset(value.split())
     return frozenset()
+
+
+def fast_int8(flags: frozenset[str] | None = None) -> bool:
+    """True when the CPU has int8 dot-product instructions (VNNI or AMX) and torch has oneDNN."""
+    import torch
+
+    present = cpu_flags() if flags is None else flags
+    mkldnn: bool = torch.backends.mkldnn.is_available()  # type: ignore[no-untyped-call]
+    return bool(INT8_FLAGS & present) and mkldnn
 
 
 def fast_bf16(flags: frozenset[str] | None = None) -> bool:

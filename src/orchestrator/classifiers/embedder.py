@@ -12,7 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 Vectors = npt.NDArray[np.float32]
-Precision = Literal["fp32", "bf16"]
+Precision = Literal["fp32", "bf16", "int8"]
 PRIMITIVE_CACHE_CAPACITY = 256
 
 
@@ -62,6 +62,7 @@ class Embedder:
         self._packed = PackedBert(
             self._model[0].auto_model,
             dtype=torch.bfloat16 if precision == "bf16" else torch.float32,
+            int8=precision == "int8",
         )
         self.precision: Precision = precision
         self._lock = threading.Lock()

@@ -14,7 +14,7 @@ import numpy as np
 
 from orchestrator.classifiers.base import Classifier, Prediction
 from orchestrator.classifiers.batching import MicroBatcher
-from orchestrator.classifiers.cpu import fast_bf16, model_threads
+from orchestrator.classifiers.cpu import fast_bf16, fast_int8, model_threads
 from orchestrator.classifiers.embedder import Embedder, Precision, Vectors
 from orchestrator.classifiers.heads import Floats, LocalModel
 from orchestrator.config import Settings
@@ -26,10 +26,11 @@ DEFAULT_BATCH_WINDOW_S = 0.002
 
 
 def resolve_precision(setting: str) -> Precision:
-    """`auto` means bf16 only where the CPU computes it natively; fp32 everywhere else."""
+    """`auto`: int8 where the CPU has int8 dot products, else bf16 where it computes bf16
+    natively, else fp32."""
     if setting == "auto":
-        return "bf16" if fast_bf16() else "fp32"
-    return "bf16" if setting == "bf16" else "fp32"
+        return "int8" if fast_int8() else "bf16" if fast_bf16() else "fp32"
+    return "bf16" if setting == "bf16" else "int8" if setting == "int8" else "fp32"
 
 
 class LocalClassifier(Classifier):

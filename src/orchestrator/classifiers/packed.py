@@ -4,9 +4,13 @@ A batch of messages of different lengths, padded to the longest, spends most of 
 multiplying padding: on the service's messages (17 tokens on average, a few near 70) about a
 third of the rows in sentence-transformers' chunks were padding. Every layer but attention works
 token by token, so here the batch's real tokens are stacked into one `[tokens, 384]` matrix and
-only the attention step is laid out per message (padded, masked, then packed again). Same
-weights and arithmetic as the `BertModel` + mean pooling + normalisation that
-sentence-transformers runs: within 1e-5 in fp32 (tests/classifiers/test_packed.py).
+only the attention step runs message by message. Same weights and arithmetic as the `BertModel`
++ mean pooling + normalisation that sentence-transformers runs: within 1e-5 in fp32
+(tests/classifiers/test_packed.py). Every step treats each message on its own, so a message's
+vector does not depend on what else is in its batch.
+
+Precisions: fp32; bf16 (where the CPU computes it natively); int8 linear layers (`_Int8Linear`,
+where the CPU has VNNI or AMX int8), with everything around them in fp32.
 
 Written here rather than taken from a library: `transformers` has no unpadded BERT on CPU
 (its FlashAttention-2 varlen path is CUDA-only) and torch's nested tensors do not cover the
@@ -23,19 +27,27 @@ import numpy.typing as npt
 import torch
 import torch.nn.functional as F  # noqa: N812 - torch's own convention
 
+from orchestrator.classifiers.cpu import fast_bf16
+
 Vectors = npt.NDArray[np.float32]
-# Messages per attention call: the batch is sorted by length, so a group pads to little more
-# than its own members (one group of 32 padded everything to the longest message).
-ATTENTION_GROUP = 8
+# Tokens per pass through the layers in int8. Past the caches, int8's elementwise steps (scales,
+# rounding) cost more per token: 32 messages of the dev set took 96 ms in one pass and 72-79 ms
+# in passes of 96-192 tokens (one thread). fp32 and bf16 passes are not split (fp32 measured
+# fastest unsplit).
+INT8_PASS_TOKENS = 160
 PREPACK_BATCH_HINT = 64  # tokens per call oneDNN lays the weights out for (any count works)
 
 
 def can_prepack() -> bool:
-    """oneDNN is in this torch, has the two ops, and runs bf16 on this CPU."""
+    """oneDNN is in this torch, has the two ops, and this CPU computes bf16 natively.
+
+    (oneDNN also accepts bf16 where it only emulates it, with AVX-512 alone; there the prepacked
+    kernel is not bit-identical to the plain one, and bf16 is slower than fp32 anyway.)
+    """
     mkldnn = torch.ops.mkldnn
     ops = ("_reorder_linear_weight", "_linear_pointwise", "_is_mkldnn_bf16_supported")
     return (
-        torch.backends.mkldnn.is_available()  # type: ignore[no-untyped-call]
+        fast_bf16()
         and all(hasattr(mkldnn, op) for op in ops)
         and bool(mkldnn._is_mkldnn_bf16_supported())
     )
@@ -67,20 +79,58 @@ class _Linear:
         return F.linear(x, self.weight, self.bias)
 
 
+class _Int8Linear:
+    """`F.linear` in int8: weights per output channel, activations per token, exact int32 sums.
+
+    Each token's row is scaled to [-127, 127] on its own (never by its batch neighbours), so a
+    message gets the same vector alone or in a batch. On CPUs with VNNI the int8 product
+    (`torch._int_mm`, oneDNN) moves a quarter of fp32's weight bytes and ran 3-5x faster than
+    fp32 on this model's shapes; the arithmetic around it (scales, bias, the rest of the
+    layer) stays in fp32.
+    """
+
+    def __init__(self, weight: torch.Tensor, bias: torch.Tensor) -> None:
+        weight = weight.detach().float()
+        scale = weight.abs().amax(dim=1).clamp_min(1e-12) / 127.0  # one per output channel
+        quantized = (weight / scale.unsqueeze(1)).round().clamp(-127, 127).to(torch.int8)
+        self.weight = quantized.t()  # [in, out], a view of the [out, in] rows
+        self.scale = scale
+        self.bias = bias.detach().float().contiguous()
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        step = x.abs().amax(dim=1, keepdim=True).clamp_min(1e-12) / 127.0  # one per token
+        tokens = torch.round(x / step).to(torch.int8)
+        sums = torch._int_mm(tokens, self.weight).float()
+        return torch.addcmul(self.bias, sums.mul_(step), self.scale)
+
+
+Linear = _Linear | _Int8Linear
+
+
 @dataclass(frozen=True)
 class _Layer:
-    qkv: _Linear  # query, key and value stacked: one matmul instead of three
-    out: _Linear
+    qkv: Linear  # query, key and value stacked: one matmul instead of three
+    out: Linear
     norm1: tuple[torch.Tensor, torch.Tensor]
-    up: _Linear
-    down: _Linear
+    up: Linear
+    down: Linear
     norm2: tuple[torch.Tensor, torch.Tensor]
 
 
 class PackedBert:
     """Mean-pooled, L2-normalised sentence vectors from a Hugging Face `BertModel`."""
 
-    def __init__(self, bert: Any, *, dtype: torch.dtype, prepack: bool = True) -> None:
+    def __init__(
+        self,
+        bert: Any,
+        *,
+        dtype: torch.dtype,
+        prepack: bool = True,
+        int8: bool = False,
+        max_tokens: int | None = None,
+    ) -> None:
+        """`dtype` for the activations and weights; `int8` puts the linear layers in int8
+        (activations then fp32 around them, whatever `dtype` says)."""
         config = bert.config
         if getattr(config, "position_embedding_type", "absolute") != "absolute":
             raise ValueError("only absolute position embeddings are supported")
@@ -89,10 +139,16 @@ class PackedBert:
         self.heads = int(config.num_attention_heads)
         self.hidden = int(config.hidden_size)
         self.eps = float(config.layer_norm_eps)
-        self.dtype = dtype
+        self.dtype = torch.float32 if int8 else dtype
+        self.max_tokens = max_tokens or (INT8_PASS_TOKENS if int8 else 1 << 30)
 
         def cast(t: torch.Tensor) -> torch.Tensor:
-            return t.detach().to(dtype).contiguous()
+            return t.detach().to(self.dtype).contiguous()
+
+        def linear(weight: torch.Tensor, bias: torch.Tensor) -> Linear:
+            if int8:
+                return _Int8Linear(weight, bias)
+            return _Linear(cast(weight), cast(bias), prepack=prepack)
 
         e = bert.embeddings
         self.word = cast(e.word_embeddings.weight)
@@ -102,44 +158,21 @@ class PackedBert:
         self.layers = []
         for layer in bert.encoder.layer:
             attention = layer.attention.self
+            heads = (attention.query, attention.key, attention.value)
             self.layers.append(
                 _Layer(
-                    qkv=_Linear(
-                        cast(
-                            torch.cat(
-                                [
-                                    attention.query.weight,
-                                    attention.key.weight,
-                                    attention.value.weight,
-                                ]
-                            )
-                        ),
-                        cast(
-                            torch.cat(
-                                [attention.query.bias, attention.key.bias, attention.value.bias]
-                            )
-                        ),
-                        prepack=prepack,
+                    qkv=linear(
+                        torch.cat([h.weight for h in heads]), torch.cat([h.bias for h in heads])
                     ),
-                    out=_Linear(
-                        cast(layer.attention.output.dense.weight),
-                        cast(layer.attention.output.dense.bias),
-                        prepack=prepack,
+                    out=linear(
+                        layer.attention.output.dense.weight, layer.attention.output.dense.bias
                     ),
                     norm1=(
                         cast(layer.attention.output.LayerNorm.weight),
                         cast(layer.attention.output.LayerNorm.bias),
                     ),
-                    up=_Linear(
-                        cast(layer.intermediate.dense.weight),
-                        cast(layer.intermediate.dense.bias),
-                        prepack=prepack,
-                    ),
-                    down=_Linear(
-                        cast(layer.output.dense.weight),
-                        cast(layer.output.dense.bias),
-                        prepack=prepack,
-                    ),
+                    up=linear(layer.intermediate.dense.weight, layer.intermediate.dense.bias),
+                    down=linear(layer.output.dense.weight, layer.output.dense.bias),
                     norm2=(cast(layer.output.LayerNorm.weight), cast(layer.output.LayerNorm.bias)),
                 )
             )
@@ -157,74 +190,55 @@ class PackedBert:
         lengths, order = attention_mask.bool().sum(dim=1).sort(stable=True)
         valid = attention_mask.bool()[order]
         ids = input_ids[order][valid]  # real tokens, message after message
-        positions = torch.cat([torch.arange(int(n)) for n in lengths])
-        groups = [
-            _Group.of(lengths, start, min(start + ATTENTION_GROUP, batch))
-            for start in range(0, batch, ATTENTION_GROUP)
-        ]
+        means = torch.cat(
+            [
+                self._pooled(ids[first:last], lengths[start:stop])
+                for start, stop, first, last in self._chunks(lengths)
+            ]
+        )
+        vectors = torch.empty_like(means)
+        vectors[order] = F.normalize(means, p=2.0, dim=1)  # unit length, in the caller's order
+        return vectors.numpy().astype(np.float32, copy=False)
 
+    def _chunks(self, lengths: torch.Tensor) -> list[tuple[int, int, int, int]]:
+        """Runs of messages of at most `max_tokens` tokens (one message at least), as message
+        and token bounds. Past the cache sizes, a bigger pass costs more per token, not less."""
+        chunks, start, first, tokens = [], 0, 0, 0
+        for i, n in enumerate(lengths.tolist()):
+            if tokens and tokens + n > self.max_tokens:
+                chunks.append((start, i, first, first + tokens))
+                start, first, tokens = i, first + tokens, 0
+            tokens += n
+        chunks.append((start, len(lengths), first, first + tokens))
+        return chunks
+
+    def _pooled(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """Mean over each message's tokens (special tokens included, as sentence-transformers
+        pools), in fp32: `[messages, hidden]` for messages stacked in `ids`."""
+        batch = len(lengths)
+        sizes = lengths.tolist()
+        positions = torch.cat([torch.arange(n) for n in sizes])
         h = self._norm(self.word[ids] + self.position[positions] + self.token_type, self.embed_norm)
         for layer in self.layers:
             qkv = layer.qkv(h)  # [tokens, 3 * hidden]
-            parts = [self._attend(qkv, group) for group in groups]
-            context = parts[0] if len(parts) == 1 else torch.cat(parts)
+            parts = [self._attend(m) for m in torch.split(qkv, sizes)]
+            context = parts[0] if batch == 1 else torch.cat(parts)
             h = self._norm(layer.out(context) + h, layer.norm1)
             h = self._norm(layer.down(F.gelu(layer.up(h))) + h, layer.norm2)
-
-        # Mean over each message's tokens (special tokens included, as sentence-transformers
-        # pools), in fp32, then unit length; then back to the caller's order.
         owner = torch.repeat_interleave(torch.arange(batch), lengths)
         sums = torch.zeros(batch, self.hidden, dtype=torch.float32)
         sums.index_add_(0, owner, h.float())
-        means = sums / lengths.unsqueeze(1).to(torch.float32)
-        vectors = torch.empty_like(means)
-        vectors[order] = F.normalize(means, p=2.0, dim=1)
-        return vectors.numpy().astype(np.float32, copy=False)
+        return sums / lengths.unsqueeze(1).to(torch.float32)
 
-    def _attend(self, qkv: torch.Tensor, group: _Group) -> torch.Tensor:
-        """Self-attention within each message of a group: padded and masked, in fp32.
+    def _attend(self, qkv: torch.Tensor) -> torch.Tensor:
+        """Self-attention within one message's `[tokens, 3 * hidden]` rows, in fp32.
 
-        fp32 here because torch's CPU attention ran ~30% faster in fp32 than in bf16 on these
-        shapes; the matmuls around it stay in the model's precision.
+        One message at a time: no padding, no mask, and the same arithmetic for a message
+        whatever else is in the batch (padded groups of 8 measured no faster). fp32 because
+        torch's CPU attention ran ~30% faster in fp32 than in bf16 on these shapes; the matmuls
+        around it stay in the model's precision.
         """
-        size, longest, head_dim = group.size, group.longest, self.hidden // self.heads
-        if group.dense:  # members all of one length (one message, say): nothing to pad
-            padded = qkv[group.rows].float()
-        else:
-            padded = torch.zeros(size * longest, 3 * self.hidden, dtype=torch.float32)
-            padded[group.slots] = qkv[group.rows].float()
-        q, k, v = padded.view(size, longest, 3, self.heads, head_dim).permute(2, 0, 3, 1, 4)
-        context = F.scaled_dot_product_attention(
-            q, k, v, attn_mask=None if group.dense else group.mask
-        )
-        out = context.transpose(1, 2).reshape(size * longest, self.hidden)
-        return (out if group.dense else out[group.slots]).to(self.dtype)
-
-
-@dataclass(frozen=True)
-class _Group:
-    """Consecutive messages attended together: their packed rows and their padded layout."""
-
-    rows: slice  # their tokens in the packed matrix
-    slots: torch.Tensor  # packed row -> slot in the group's [size * longest] layout
-    mask: torch.Tensor  # [size, 1, 1, longest]: each query sees its own message's real keys
-    size: int
-    longest: int
-
-    @property
-    def dense(self) -> bool:
-        return bool(self.size * self.longest == self.rows.stop - self.rows.start)
-
-    @classmethod
-    def of(cls, lengths: torch.Tensor, start: int, stop: int) -> _Group:
-        members = lengths[start:stop]
-        longest = int(members.max())
-        valid = torch.arange(longest).unsqueeze(0) < members.unsqueeze(1)
-        first = int(lengths[:start].sum())
-        return cls(
-            rows=slice(first, first + int(members.sum())),
-            slots=valid.reshape(-1).nonzero().squeeze(1),
-            mask=valid[:, None, None, :],
-            size=stop - start,
-            longest=longest,
-        )
+        tokens, head_dim = qkv.shape[0], self.hidden // self.heads
+        q, k, v = qkv.float().view(tokens, 3, self.heads, head_dim).permute(1, 2, 0, 3)
+        context = F.scaled_dot_product_attention(q, k, v)  # [heads, tokens, head_dim]
+        return context.transpose(0, 1).reshape(tokens, self.hidden).to(self.dtype)
