@@ -83,7 +83,7 @@ def test_when_asked_then_usable_cores_is_at_least_one() -> None:
         ("fp32", "fp32"),
         ("bf16", "bf16"),
         ("int8", "int8"),
-        ("auto", "int8" if cpu.fast_int8() else "bf16" if cpu.fast_bf16() else "fp32"),
+        ("auto", "bf16" if cpu.fast_bf16() else "int8" if cpu.fast_int8() else "fp32"),
     ],
 )
 def test_when_precision_resolved_then_auto_follows_the_cpu(setting: str, expected: str) -> None:
