@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import torch
 
-from orchestrator.classifiers.embedder import Embedder
+from orchestrator.classifiers.embedder import Embedder, Precision
 from orchestrator.classifiers.local import LocalClassifier
-from orchestrator.classifiers.packed import PackedBert, _Int8Linear, can_prepack
+from orchestrator.classifiers.packed import PackedBert, _Int8Linear, can_prepack, passes
 from orchestrator.classifiers.training import load_examples
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -83,8 +83,8 @@ def test_when_weights_prepacked_then_bit_identical(
     bert = local_classifier.embedder._model[0].auto_model
     features = local_classifier.embedder._model.preprocess(texts[:64])
     ids, mask = features["input_ids"], features["attention_mask"]
-    prepacked = PackedBert(bert, dtype=torch.bfloat16, prepack=True)
-    plain = PackedBert(bert, dtype=torch.bfloat16, prepack=False)
+    prepacked = PackedBert(bert, precision="bf16", prepack=True)
+    plain = PackedBert(bert, precision="bf16", prepack=False)
     assert prepacked.layers[0].up.prepacked and not plain.layers[0].up.prepacked
     np.testing.assert_array_equal(prepacked.encode(ids, mask), plain.encode(ids, mask))
 
@@ -112,25 +112,23 @@ def test_when_int8_and_batched_differently_then_same_vectors(
     np.testing.assert_array_equal(whole[:40], alone)
 
 
-@pytest.mark.parametrize("int8", [False, True], ids=["fp32", "int8"])
+@pytest.mark.parametrize("precision", ["fp32", "int8"])
 def test_when_split_into_passes_by_tokens_then_same_vectors(
-    local_classifier: LocalClassifier, texts: list[str], int8: bool
+    local_classifier: LocalClassifier, texts: list[str], precision: Precision
 ) -> None:
     bert = local_classifier.embedder._model[0].auto_model
     features = local_classifier.embedder._model.preprocess(texts[:48])
     ids, mask = features["input_ids"], features["attention_mask"]
-    one_pass = PackedBert(bert, dtype=torch.float32, int8=int8, max_tokens=1 << 20)
-    small = PackedBert(bert, dtype=torch.float32, int8=int8, max_tokens=40)
-    assert len(small._chunks(mask.sum(dim=1).sort().values)) > 10  # really split
+    one_pass = PackedBert(bert, precision=precision, max_tokens=1 << 20)
+    small = PackedBert(bert, precision=precision, max_tokens=40)
+    assert len(passes(mask.sum(dim=1).sort().values, small.max_tokens)) > 10  # really split
     np.testing.assert_array_equal(small.encode(ids, mask), one_pass.encode(ids, mask))
 
 
 def test_when_a_message_is_longer_than_a_pass_then_it_goes_alone() -> None:
-    bert_like = PackedBert.__new__(PackedBert)
-    bert_like.max_tokens = 10
     lengths = torch.tensor([3, 4, 4, 12, 30])
-    # (first message, last message, first token, last token) per pass
-    assert bert_like._chunks(lengths) == [
+    # (first message, end message, first token, end token) per pass
+    assert passes(lengths, 10) == [
         (0, 2, 0, 7),
         (2, 3, 7, 11),
         (3, 4, 11, 23),

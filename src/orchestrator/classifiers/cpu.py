@@ -51,19 +51,20 @@ def cpu_flags(cpuinfo: Path = CPUINFO) -> frozenset[str]:
     return frozenset()
 
 
-def fast_int8(flags: frozenset[str] | None = None) -> bool:
-    """True when the CPU has int8 dot-product instructions (VNNI or AMX) and torch has oneDNN."""
+def _native(wanted: frozenset[str], flags: frozenset[str] | None) -> bool:
+    """One of `wanted` is among the CPU's flags (read when not given), and torch has oneDNN."""
     import torch
 
     present = cpu_flags() if flags is None else flags
     mkldnn: bool = torch.backends.mkldnn.is_available()  # type: ignore[no-untyped-call]
-    return bool(INT8_FLAGS & present) and mkldnn
+    return bool(wanted & present) and mkldnn
+
+
+def fast_int8(flags: frozenset[str] | None = None) -> bool:
+    """True when the CPU has int8 dot-product instructions (VNNI or AMX) and torch has oneDNN."""
+    return _native(INT8_FLAGS, flags)
 
 
 def fast_bf16(flags: frozenset[str] | None = None) -> bool:
     """True when the CPU computes bf16 natively (AVX512-BF16 or AMX) and torch can use it."""
-    import torch
-
-    present = cpu_flags() if flags is None else flags
-    mkldnn: bool = torch.backends.mkldnn.is_available()  # type: ignore[no-untyped-call]
-    return bool(BF16_FLAGS & present) and mkldnn
+    return _native(BF16_FLAGS, flags)

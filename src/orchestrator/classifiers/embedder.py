@@ -59,11 +59,7 @@ class Embedder:
             torch.set_num_threads(threads)
         path = model_path or default_model_path()
         self._model = SentenceTransformer(str(path), device="cpu")
-        self._packed = PackedBert(
-            self._model[0].auto_model,
-            dtype=torch.bfloat16 if precision == "bf16" else torch.float32,
-            int8=precision == "int8",
-        )
+        self._packed = PackedBert(self._model[0].auto_model, precision=precision)
         self.precision: Precision = precision
         self._lock = threading.Lock()
 

@@ -20,7 +20,7 @@ layer norms and bf16 matmuls on CPU.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -28,6 +28,9 @@ import torch
 import torch.nn.functional as F  # noqa: N812 - torch's own convention
 
 from orchestrator.classifiers.cpu import fast_bf16
+
+if TYPE_CHECKING:
+    from orchestrator.classifiers.embedder import Precision
 
 Vectors = npt.NDArray[np.float32]
 # Tokens per pass through the layers in int8. Past the caches, int8's elementwise steps (scales,
@@ -63,7 +66,7 @@ class _Linear:
 
     def __init__(self, weight: torch.Tensor, bias: torch.Tensor, *, prepack: bool) -> None:
         self.bias = bias
-        self.prepacked = prepack and weight.dtype == torch.bfloat16 and can_prepack()
+        self.prepacked = prepack  # decided once per model: bf16 and `can_prepack()`
         self.weight = (
             torch.ops.mkldnn._reorder_linear_weight(weight, PREPACK_BATCH_HINT)
             if self.prepacked
@@ -117,6 +120,20 @@ class _Layer:
     norm2: tuple[torch.Tensor, torch.Tensor]
 
 
+def passes(lengths: torch.Tensor, max_tokens: int) -> list[tuple[int, int, int, int]]:
+    """Runs of consecutive messages of at most `max_tokens` tokens (one message at least), as
+    (first message, end message, first token, end token). Past the cache sizes, a bigger pass
+    costs more per token, not less."""
+    runs, start, first, tokens = [], 0, 0, 0
+    for i, n in enumerate(lengths.tolist()):
+        if tokens and tokens + n > max_tokens:
+            runs.append((start, i, first, first + tokens))
+            start, first, tokens = i, first + tokens, 0
+        tokens += n
+    runs.append((start, len(lengths), first, first + tokens))
+    return runs
+
+
 class PackedBert:
     """Mean-pooled, L2-normalised sentence vectors from a Hugging Face `BertModel`."""
 
@@ -124,13 +141,12 @@ class PackedBert:
         self,
         bert: Any,
         *,
-        dtype: torch.dtype,
+        precision: Precision,
         prepack: bool = True,
-        int8: bool = False,
         max_tokens: int | None = None,
     ) -> None:
-        """`dtype` for the activations and weights; `int8` puts the linear layers in int8
-        (activations then fp32 around them, whatever `dtype` says)."""
+        """`precision`: fp32; bf16 weights and activations; or int8 linear layers with fp32
+        around them. `max_tokens` per pass: by default split only in int8."""
         config = bert.config
         if getattr(config, "position_embedding_type", "absolute") != "absolute":
             raise ValueError("only absolute position embeddings are supported")
@@ -139,8 +155,10 @@ class PackedBert:
         self.heads = int(config.num_attention_heads)
         self.hidden = int(config.hidden_size)
         self.eps = float(config.layer_norm_eps)
-        self.dtype = torch.float32 if int8 else dtype
+        int8 = precision == "int8"
+        self.dtype = torch.bfloat16 if precision == "bf16" else torch.float32
         self.max_tokens = max_tokens or (INT8_PASS_TOKENS if int8 else 1 << 30)
+        prepack = prepack and self.dtype == torch.bfloat16 and can_prepack()
 
         def cast(t: torch.Tensor) -> torch.Tensor:
             return t.detach().to(self.dtype).contiguous()
@@ -193,24 +211,12 @@ class PackedBert:
         means = torch.cat(
             [
                 self._pooled(ids[first:last], lengths[start:stop])
-                for start, stop, first, last in self._chunks(lengths)
+                for start, stop, first, last in passes(lengths, self.max_tokens)
             ]
         )
         vectors = torch.empty_like(means)
         vectors[order] = F.normalize(means, p=2.0, dim=1)  # unit length, in the caller's order
         return vectors.numpy().astype(np.float32, copy=False)
-
-    def _chunks(self, lengths: torch.Tensor) -> list[tuple[int, int, int, int]]:
-        """Runs of messages of at most `max_tokens` tokens (one message at least), as message
-        and token bounds. Past the cache sizes, a bigger pass costs more per token, not less."""
-        chunks, start, first, tokens = [], 0, 0, 0
-        for i, n in enumerate(lengths.tolist()):
-            if tokens and tokens + n > self.max_tokens:
-                chunks.append((start, i, first, first + tokens))
-                start, first, tokens = i, first + tokens, 0
-            tokens += n
-        chunks.append((start, len(lengths), first, first + tokens))
-        return chunks
 
     def _pooled(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """Mean over each message's tokens (special tokens included, as sentence-transformers
