@@ -245,6 +245,8 @@ class PackedBert:
         around it stay in the model's precision.
         """
         tokens, head_dim = qkv.shape[0], self.hidden // self.heads
-        q, k, v = qkv.float().view(tokens, 3, self.heads, head_dim).permute(1, 2, 0, 3)
-        context = F.scaled_dot_product_attention(q, k, v)  # [heads, tokens, head_dim]
+        # [1, heads, tokens, head_dim]: with a batch dimension torch takes its fused CPU kernel
+        # (flash attention); without one, the unfused "math" path, twice the time.
+        q, k, v = qkv.float().view(1, tokens, 3, self.heads, head_dim).permute(2, 0, 3, 1, 4)
+        context = F.scaled_dot_product_attention(q, k, v)[0]  # [heads, tokens, head_dim]
         return context.transpose(0, 1).reshape(tokens, self.hidden).to(self.dtype)
