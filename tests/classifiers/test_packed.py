@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from torch.profiler import ProfilerActivity, profile
 
 from orchestrator.classifiers.embedder import Embedder, Precision
 from orchestrator.classifiers.local import LocalClassifier
@@ -123,6 +124,19 @@ def test_when_split_into_passes_by_tokens_then_same_vectors(
     small = PackedBert(bert, precision=precision, max_tokens=40)
     assert len(passes(mask.sum(dim=1).sort().values, small.max_tokens)) > 10  # really split
     np.testing.assert_array_equal(small.encode(ids, mask), one_pass.encode(ids, mask))
+
+
+def test_when_attending_then_torchs_fused_cpu_kernel_runs(
+    local_classifier: LocalClassifier, texts: list[str]
+) -> None:
+    # Without a batch dimension torch falls back to its unfused "math" attention, twice the time.
+    bert = local_classifier.embedder._model[0].auto_model
+    features = local_classifier.embedder._model.preprocess(texts[:3])
+    with profile(activities=[ProfilerActivity.CPU]) as run:
+        PackedBert(bert, precision="fp32").encode(features["input_ids"], features["attention_mask"])
+    names = {event.name for event in run.events()}
+    assert "aten::_scaled_dot_product_flash_attention_for_cpu" in names
+    assert "aten::_scaled_dot_product_attention_math" not in names
 
 
 def test_when_a_message_is_longer_than_a_pass_then_it_goes_alone() -> None:

@@ -38,9 +38,9 @@ def resolve_precision(
     """
     if setting != "auto":
         return "bf16" if setting == "bf16" else "int8" if setting == "int8" else "fp32"
-    if int8 if int8 is not None else fast_int8():
-        return "int8"
-    return "bf16" if (bf16 if bf16 is not None else fast_bf16()) else "fp32"
+    has_int8 = fast_int8() if int8 is None else int8
+    has_bf16 = fast_bf16() if bf16 is None else bf16
+    return "int8" if has_int8 else "bf16" if has_bf16 else "fp32"
 
 
 class LocalClassifier(Classifier):
