@@ -122,7 +122,7 @@ def test_when_split_into_passes_by_tokens_then_same_vectors(
     ids, mask = features["input_ids"], features["attention_mask"]
     one_pass = PackedBert(bert, precision=precision, max_tokens=1 << 20)
     small = PackedBert(bert, precision=precision, max_tokens=40)
-    assert len(passes(mask.sum(dim=1).sort().values, small.max_tokens)) > 10  # really split
+    assert len(passes(mask.sum(dim=1), small.max_tokens)) > 10  # really split
     np.testing.assert_array_equal(small.encode(ids, mask), one_pass.encode(ids, mask))
 
 

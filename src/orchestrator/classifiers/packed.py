@@ -204,18 +204,16 @@ class PackedBert:
         batch = int(input_ids.shape[0])
         if batch == 0:
             return np.zeros((0, self.hidden), dtype=np.float32)
-        # Shortest first, so each attention group pads to a length close to its members'.
-        lengths, order = attention_mask.bool().sum(dim=1).sort(stable=True)
-        valid = attention_mask.bool()[order]
-        ids = input_ids[order][valid]  # real tokens, message after message
+        valid = attention_mask.bool()
+        lengths = valid.sum(dim=1)
+        ids = input_ids[valid]  # real tokens, message after message
         means = torch.cat(
             [
                 self._pooled(ids[first:last], lengths[start:stop])
                 for start, stop, first, last in passes(lengths, self.max_tokens)
             ]
         )
-        vectors = torch.empty_like(means)
-        vectors[order] = F.normalize(means, p=2.0, dim=1)  # unit length, in the caller's order
+        vectors = F.normalize(means, p=2.0, dim=1)  # unit length
         return vectors.numpy().astype(np.float32, copy=False)
 
     def _pooled(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
