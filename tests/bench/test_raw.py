@@ -25,6 +25,19 @@ def test_when_measured_then_batched_and_one_by_one_figures_are_positive(
     assert figures["batch_size"] == 16
     assert figures["batched_msgs_per_s"] > 0
     assert figures["one_by_one_msgs_per_s"] > 0
+    by_batch = figures["ms_per_message_by_batch"]
+    assert list(by_batch) == ["1", "2", "4", "8", "16"]  # the small batches, then the full one
+    assert all(ms > 0 for ms in by_batch.values())
+    assert by_batch["1"] == pytest.approx(1000 / figures["one_by_one_msgs_per_s"], rel=0.01)
+    assert by_batch["16"] == pytest.approx(1000 / figures["batched_msgs_per_s"], rel=0.01)
+
+
+def test_when_the_batch_cap_is_small_then_only_smaller_batches_are_measured_besides_it(
+    local_classifier: LocalClassifier,
+) -> None:
+    texts = [m.text for m in sample(load_examples(ROOT / "data" / "train"), 16)]
+    figures = raw.measure(local_classifier, texts, batch_size=2, seconds=0.2)
+    assert list(figures["ms_per_message_by_batch"]) == ["1", "2"]
 
 
 def test_when_run_as_a_process_then_it_waits_for_go_and_prints_one_json_object(

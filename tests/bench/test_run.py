@@ -47,3 +47,9 @@ def test_when_run_then_it_prints_the_table_the_plot_and_the_json_line_last(
     assert all(w["start_mb"] > 0 for w in summary["memory"]["workers"])
     assert all(row["errors"] == 0 for row in summary["rows"])
     assert (tmp_path / "latency_vs_load.png").stat().st_size > 0
+    # What the soak cost: the service's CPU from its processes, batch sizes from its /metrics.
+    soak = summary["soak"]
+    assert 0 < soak["service_cpu_cores"] <= summary["cores"] * 1.1
+    assert soak["mean_batch_size"] >= 1
+    assert list(summary["raw"]["ms_per_message_by_batch"]) == ["1", "2", "4", "8", "32"]
+    assert any(line.startswith("during the soak: the service used") for line in summary["notes"])

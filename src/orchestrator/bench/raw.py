@@ -38,17 +38,29 @@ def throughput(
     return done / elapsed
 
 
+SMALL_BATCHES = (1, 2, 4, 8)  # what batches look like below saturation
+
+
 def measure(
     classifier: LocalClassifier, texts: Sequence[str], *, batch_size: int, seconds: float
 ) -> dict[str, Any]:
+    """Throughput in batches of `batch_size` (60% of `seconds`), then the model's cost per
+    message in small batches (10% each): below saturation the batches are small, and each
+    message costs more of the CPU than in a full one."""
+    small = [b for b in SMALL_BATCHES if b < batch_size]
+    batched = throughput(classifier, texts, batch_size=batch_size, seconds=seconds * 0.6)
+    by_size = {
+        size: throughput(classifier, texts, batch_size=size, seconds=seconds * 0.1)
+        for size in small
+    }
+    by_size[batch_size] = batched
     return {
         "batch_size": batch_size,
-        "batched_msgs_per_s": round(
-            throughput(classifier, texts, batch_size=batch_size, seconds=seconds * 0.75), 1
-        ),
-        "one_by_one_msgs_per_s": round(
-            throughput(classifier, texts, batch_size=1, seconds=seconds * 0.25), 1
-        ),
+        "batched_msgs_per_s": round(batched, 1),
+        "one_by_one_msgs_per_s": round(by_size[1], 1),
+        "ms_per_message_by_batch": {
+            str(size): round(1000 / rate, 2) for size, rate in by_size.items()
+        },
     }
 
 
@@ -122,12 +134,20 @@ class RawModel:
                 "threads": threaded["threads"],
                 "msgs_per_s": threaded["batched_msgs_per_s"],
             },
+            "ms_per_message_by_batch": threaded["ms_per_message_by_batch"],
         }
         if self.per_core:
             per_core = self._measure(self.per_core)
             total = round(sum(f["batched_msgs_per_s"] for f in per_core), 1)
             result["per_core"] = {"processes": len(per_core), "msgs_per_s": total}
             result["batched_msgs_per_s"] = max(result["batched_msgs_per_s"], total)
+            # One thread per process, every core busy: the cost a worker's batches pay.
+            result["ms_per_message_by_batch"] = {
+                size: round(
+                    sum(f["ms_per_message_by_batch"][size] for f in per_core) / len(per_core), 2
+                )
+                for size in per_core[0]["ms_per_message_by_batch"]
+            }
         return result
 
     def close(self) -> None:

@@ -35,6 +35,7 @@ from orchestrator.classifiers.cpu import usable_cores
 
 CLASSIFY_PATH = "/api/v1/classify"
 MEMORY_SAMPLE_SECONDS = 5.0
+BATCH_SUM, BATCH_COUNT = "classifier_batch_size_sum", "classifier_batch_size_count"
 MIXES = {"classify": bench_messages.CLASSIFY_ONLY_MIX, "realistic": bench_messages.DEFAULT_MIX}
 
 
@@ -80,6 +81,10 @@ def _ints(text: str) -> tuple[int, ...]:
 
 def _floats(text: str) -> tuple[float, ...]:
     return tuple(float(x) for x in text.split(",") if x.strip())
+
+
+def _delta(before: dict[str, float], after: dict[str, float], name: str) -> float:
+    return after.get(name, 0.0) - before.get(name, 0.0)
 
 
 def _row(workers: int, result: LoadResult) -> dict[str, Any]:
@@ -163,10 +168,12 @@ async def measure(args: argparse.Namespace, plan: Plan, console: Console) -> dic
             best = max(saturation, key=saturation.__getitem__)
             at_rps = round(saturation[best] * plan.soak_fraction, 1)
             client = Client(services[best].url + CLASSIFY_PATH, bodies)
-            cpu_before = me.cpu_times()
+            cpu_before, service_before = me.cpu_times(), services[best].cpu_seconds()
+            batches_before = services[best].samples()
             console.log(f"soak: {best}w at {at_rps} msgs/s for {plan.soak_seconds:.0f} s")
             soaked, memory = await soak(client, services[best], at_rps, plan.soak_seconds)
-            cpu_after = me.cpu_times()
+            cpu_after, service_after = me.cpu_times(), services[best].cpu_seconds()
+            batches_after = services[best].samples()
         finally:
             raw_model.close()
             for service in services.values():
@@ -175,6 +182,9 @@ async def measure(args: argparse.Namespace, plan: Plan, console: Console) -> dic
     client_cpu = (cpu_after.user + cpu_after.system - cpu_before.user - cpu_before.system) / (
         soaked.seconds or 1
     )
+    service_cpu = (service_after - service_before) / (soaked.seconds or 1)
+    batches = _delta(batches_before, batches_after, BATCH_COUNT)
+    mean_batch = _delta(batches_before, batches_after, BATCH_SUM) / batches if batches else 0.0
     service_msgs_per_s = round(saturation[best], 1)
     raw_msgs_per_s = float(raw["batched_msgs_per_s"])
     load_after = os.getloadavg()
@@ -190,6 +200,11 @@ async def measure(args: argparse.Namespace, plan: Plan, console: Console) -> dic
         "saturation_by_workers": saturation,
         "raw": raw,
         "memory": memory,
+        "soak": {
+            "service_cpu_cores": round(service_cpu, 2),
+            "client_cpu_cores": round(client_cpu, 2),
+            "mean_batch_size": round(mean_batch, 2),
+        },
         "rows": rows,
         "mix": bench_messages.describe(mix),
         "database": "given" if args.database_url else "sqlite (temporary file)",
@@ -201,7 +216,13 @@ async def measure(args: argparse.Namespace, plan: Plan, console: Console) -> dic
             + ("ORCH_DATABASE_URL as given" if args.database_url else "SQLite, a fresh file"),
             f"raw model: {raw}",
             f"saturation by workers: {saturation}; soak on {best} worker(s) at {at_rps} msgs/s",
-            f"load generator CPU during the soak: {client_cpu:.0%} of one core",
+            f"during the soak: the service used {service_cpu:.2f} of {cores} cores and the load "
+            f"generator {client_cpu:.2f}; the model ran batches of {mean_batch:.1f} messages on "
+            "average",
+            "model cost per message by batch size (one thread per core, every core busy): "
+            + ", ".join(
+                f"{size}: {ms} ms" for size, ms in raw.get("ms_per_message_by_batch", {}).items()
+            ),
             f"load average before {load_before[0]:.2f}, after {load_after[0]:.2f} "
             f"({cores} usable cores)",
         ],

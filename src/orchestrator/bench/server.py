@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -17,8 +18,10 @@ from pathlib import Path
 from typing import IO
 
 import psutil
+from prometheus_client.parser import text_string_to_metric_families
 
 READY_PATH = "/api/v1/ready"
+METRICS_PATH = "/metrics"
 LOADED_EVENT = b"classifier_loaded"  # each worker logs it once its model is attached
 # The bench measures capacity, so the limits a deployment sets for its clients are lifted.
 BENCH_ENVIRONMENT = {
@@ -116,6 +119,28 @@ class Service:
     def rss_mb(self) -> dict[int, float]:
         """Resident memory of each worker, in MiB."""
         return {pid: psutil.Process(pid).memory_info().rss / 2**20 for pid in self.worker_pids()}
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) used so far by the service: its process and every worker."""
+        root = psutil.Process(self.process.pid)
+        total = 0.0
+        for process in (root, *root.children(recursive=True)):
+            with contextlib.suppress(psutil.NoSuchProcess):  # a helper that just ended
+                times = process.cpu_times()
+                total += times.user + times.system
+        return total
+
+    def samples(self) -> dict[str, float]:
+        """The service's Prometheus samples (every worker's, merged), by name: `{name: value}`
+        for unlabelled series, as `/metrics` reports them."""
+        with urllib.request.urlopen(self.url + METRICS_PATH, timeout=5) as answer:
+            text = answer.read().decode()
+        return {
+            sample.name: sample.value
+            for family in text_string_to_metric_families(text)
+            for sample in family.samples
+            if not sample.labels
+        }
 
     def stop(self, timeout: float = 15.0) -> None:
         if self.process.poll() is None:
