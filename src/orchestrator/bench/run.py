@@ -32,10 +32,11 @@ from orchestrator.bench.loadgen import Client, LoadResult
 from orchestrator.bench.raw import RawModel
 from orchestrator.bench.server import Service
 from orchestrator.classifiers.cpu import usable_cores
+from orchestrator.observability.metrics import BATCH_SIZE_METRIC
 
 CLASSIFY_PATH = "/api/v1/classify"
 MEMORY_SAMPLE_SECONDS = 5.0
-BATCH_SUM, BATCH_COUNT = "classifier_batch_size_sum", "classifier_batch_size_count"
+BATCH_SUM, BATCH_COUNT = f"{BATCH_SIZE_METRIC}_sum", f"{BATCH_SIZE_METRIC}_count"
 MIXES = {"classify": bench_messages.CLASSIFY_ONLY_MIX, "realistic": bench_messages.DEFAULT_MIX}
 
 
@@ -220,9 +221,7 @@ async def measure(args: argparse.Namespace, plan: Plan, console: Console) -> dic
             f"generator {client_cpu:.2f}; the model ran batches of {mean_batch:.1f} messages on "
             "average",
             "model cost per message by batch size (one thread per core, every core busy): "
-            + ", ".join(
-                f"{size}: {ms} ms" for size, ms in raw.get("ms_per_message_by_batch", {}).items()
-            ),
+            + ", ".join(f"{size}: {ms} ms" for size, ms in raw["ms_per_message_by_batch"].items()),
             f"load average before {load_before[0]:.2f}, after {load_after[0]:.2f} "
             f"({cores} usable cores)",
         ],

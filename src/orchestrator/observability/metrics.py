@@ -27,6 +27,7 @@ LATENCY_BUCKETS = (0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"  # prometheus-client reads it when imported
 LLM_LATENCY_BUCKETS = (0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0, 60.0)
 BATCH_SIZE_BUCKETS = (1, 2, 4, 8, 12, 16, 24, 32, 48, 64)
+BATCH_SIZE_METRIC = "classifier_batch_size"  # also read back by `make bench` from /metrics
 HTTP_LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
@@ -63,7 +64,7 @@ class Metrics:
             registry=r,
         )
         self.batch_size = Histogram(
-            "classifier_batch_size",
+            BATCH_SIZE_METRIC,
             "Messages embedded together in one micro-batch (local tier)",
             buckets=BATCH_SIZE_BUCKETS,
             registry=r,
