@@ -7,11 +7,20 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from structlog.testing import capture_logs
 from torch.profiler import ProfilerActivity, profile
 
+from orchestrator.classifiers import packed
 from orchestrator.classifiers.embedder import Embedder, Precision
 from orchestrator.classifiers.local import LocalClassifier
-from orchestrator.classifiers.packed import PackedBert, _Int8Linear, can_prepack, passes
+from orchestrator.classifiers.packed import (
+    PackedBert,
+    _Encoder,
+    _Int8Linear,
+    can_prepack,
+    int8_linear,
+    passes,
+)
 from orchestrator.classifiers.training import load_examples
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -156,8 +165,50 @@ def test_when_int8_linear_then_within_quantisation_error_of_fp32() -> None:
     bias = torch.randn(96, generator=generator)
     x = torch.randn(12, 64, generator=generator)
     x[3] *= 100  # one loud token must not coarsen its neighbours' steps
-    got, exact = _Int8Linear(weight, bias)(x), torch.nn.functional.linear(x, weight, bias)
+    layer = _Int8Linear(weight, bias)
+
+    def run(rows: torch.Tensor) -> torch.Tensor:
+        return int8_linear(rows, layer.weight, layer.scale, layer.bias)
+
+    got, exact = run(x), torch.nn.functional.linear(x, weight, bias)
     scale = exact.abs().amax(dim=1, keepdim=True)
     assert ((got - exact).abs() / scale).max() < 0.02
-    alone = torch.cat([_Int8Linear(weight, bias)(x[i : i + 1]) for i in range(len(x))])
+    alone = torch.cat([run(x[i : i + 1]) for i in range(len(x))])
     torch.testing.assert_close(got, alone, rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("precision", ["fp32", "int8"])
+def test_when_scripted_then_bit_identical_to_the_same_code_run_from_python(
+    local_classifier: LocalClassifier, texts: list[str], precision: Precision
+) -> None:
+    bert = local_classifier.embedder._model[0].auto_model
+    features = local_classifier.embedder._model.preprocess(texts[:48])
+    ids, mask = features["input_ids"], features["attention_mask"]
+    scripted = PackedBert(bert, precision=precision)
+    assert isinstance(scripted.encoder, torch.jit.ScriptModule)  # this torch scripts it
+    from_python = PackedBert(bert, precision=precision)
+    mode = packed.INT8 if precision == "int8" else packed.PLAIN
+    from_python.encoder = _Encoder(bert, from_python.layers, torch.float32, mode)
+    np.testing.assert_array_equal(scripted.encode(ids, mask), from_python.encode(ids, mask))
+
+
+class _Unscriptable(_Encoder):
+    def forward(self, ids: torch.Tensor, sizes: list[int]) -> torch.Tensor:
+        return super().forward(ids, *[sizes])  # starred arguments: not TorchScript
+
+
+def test_when_the_encoder_cannot_be_scripted_then_it_runs_from_python(
+    local_classifier: LocalClassifier, texts: list[str]
+) -> None:
+    bert = local_classifier.embedder._model[0].auto_model
+    features = local_classifier.embedder._model.preprocess(texts[:8])
+    ids, mask = features["input_ids"], features["attention_mask"]
+    model = PackedBert(bert, precision="fp32")
+    fallback = PackedBert(bert, precision="fp32")
+    with capture_logs() as logs:
+        fallback.encoder = packed._compiled(
+            _Unscriptable(bert, fallback.layers, torch.float32, packed.PLAIN)
+        )
+    assert isinstance(fallback.encoder, _Unscriptable)
+    assert [entry["event"] for entry in logs] == ["encoder_not_scripted"]
+    np.testing.assert_array_equal(fallback.encode(ids, mask), model.encode(ids, mask))

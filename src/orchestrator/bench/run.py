@@ -58,7 +58,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--workers", default="1,2", help="worker counts, comma-separated")
     parser.add_argument("--concurrency", default="1,16,64,128", help="closed-loop levels")
     parser.add_argument("--rates", default="0.25,0.5,0.9", help="fractions of saturation")
-    parser.add_argument("--phase-seconds", type=float, default=1.2)
+    parser.add_argument("--phase-seconds", type=float, default=1.0)
     parser.add_argument("--soak-seconds", type=float, default=120.0)
     parser.add_argument("--raw-seconds", type=float, default=2.0)
     parser.add_argument(

@@ -12,6 +12,10 @@ vector does not depend on what else is in its batch.
 Precisions: fp32; bf16 (where the CPU computes it natively); int8 linear layers (`_Int8Linear`,
 where the CPU has VNNI or AMX int8), with everything around them in fp32.
 
+A pass runs under TorchScript (`_Encoder`, scripted at load): its ~60 operations per layer are
+dispatched from torch's C++ interpreter instead of Python, with the GIL released for the whole
+pass, bit for bit what the same code gives when run from Python.
+
 Written here rather than taken from a library: `transformers` has no unpadded BERT on CPU
 (its FlashAttention-2 varlen path is CUDA-only) and torch's nested tensors do not cover the
 layer norms and bf16 matmuls on CPU.
@@ -19,6 +23,8 @@ layer norms and bf16 matmuls on CPU.
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -28,17 +34,20 @@ import torch
 import torch.nn.functional as F  # noqa: N812 - torch's own convention
 
 from orchestrator.classifiers.cpu import fast_bf16
+from orchestrator.observability.logging import get_logger
 
 if TYPE_CHECKING:
     from orchestrator.classifiers.embedder import Precision
 
 Vectors = npt.NDArray[np.float32]
+log = get_logger(__name__)
 # Tokens per pass through the layers in int8. Past the caches, int8's elementwise steps (scales,
 # rounding) cost more per token: 32 messages of the dev set took 96 ms in one pass and 72-79 ms
 # in passes of 96-192 tokens (one thread). fp32 and bf16 passes are not split (fp32 measured
 # fastest unsplit).
 INT8_PASS_TOKENS = 160
 PREPACK_BATCH_HINT = 64  # tokens per call oneDNN lays the weights out for (any count works)
+PLAIN, PREPACKED, INT8 = 0, 1, 2  # how the encoder runs its linear layers
 
 
 def can_prepack() -> bool:
@@ -57,7 +66,7 @@ def can_prepack() -> bool:
 
 
 class _Linear:
-    """`F.linear`, with the weight laid out once for oneDNN where that is possible (bf16).
+    """`F.linear`'s weight and bias, the weight laid out once for oneDNN where possible (bf16).
 
     Without it oneDNN reorders a bf16 weight on every call: on this model's shapes prepacking
     measured bit-identical results, 25% faster for one message and ~6% for a batch of 32.
@@ -73,17 +82,17 @@ class _Linear:
             else weight
         )
 
-    def __call__(self, x: torch.Tensor) -> torch.Tensor:
-        if self.prepacked:
-            out: torch.Tensor = torch.ops.mkldnn._linear_pointwise(
-                x, self.weight, self.bias, "none", [], ""
-            )
-            return out
-        return F.linear(x, self.weight, self.bias)
+
+def _prepacked_linear(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+    """`F.linear` on a weight `_Linear` prepacked."""
+    no_scalars: list[int | float | complex | None] = []  # TorchScript's `Scalar?[]`
+    out: torch.Tensor = torch.ops.mkldnn._linear_pointwise(x, weight, bias, "none", no_scalars, "")
+    return out
 
 
 class _Int8Linear:
-    """`F.linear` in int8: weights per output channel, activations per token, exact int32 sums.
+    """A linear layer in int8 (`int8_linear`): weights per output channel, activations per token,
+    exact int32 sums.
 
     Each token's row is scaled to [-127, 127] on its own (never by its batch neighbours), so a
     message gets the same vector alone or in a batch. On CPUs with VNNI the int8 product
@@ -100,11 +109,16 @@ class _Int8Linear:
         self.scale = scale
         self.bias = bias.detach().float().contiguous()
 
-    def __call__(self, x: torch.Tensor) -> torch.Tensor:
-        step = x.abs().amax(dim=1, keepdim=True).clamp_min(1e-12) / 127.0  # one per token
-        tokens = torch.round(x / step).to(torch.int8)
-        sums = torch._int_mm(tokens, self.weight).float()
-        return torch.addcmul(self.bias, sums.mul_(step), self.scale)
+
+def int8_linear(
+    x: torch.Tensor, weight: torch.Tensor, scale: torch.Tensor, bias: torch.Tensor
+) -> torch.Tensor:
+    """`x @ weight` in int8 (`weight` quantised per output channel, `scale` its steps), plus
+    `bias`, in fp32. Each row of `x` gets its own step."""
+    step = x.abs().amax(dim=1, keepdim=True).clamp_min(1e-12) / 127.0  # one per token
+    tokens = torch.round(x / step).to(torch.int8)
+    sums = torch._int_mm(tokens, weight).float()
+    return torch.addcmul(bias, sums.mul_(step), scale)
 
 
 Linear = _Linear | _Int8Linear
@@ -152,27 +166,20 @@ class PackedBert:
             raise ValueError("only absolute position embeddings are supported")
         if config.hidden_act != "gelu":
             raise ValueError(f"unsupported activation {config.hidden_act!r}")
-        self.heads = int(config.num_attention_heads)
         self.hidden = int(config.hidden_size)
-        self.eps = float(config.layer_norm_eps)
         int8 = precision == "int8"
-        self.dtype = torch.bfloat16 if precision == "bf16" else torch.float32
+        dtype = torch.bfloat16 if precision == "bf16" else torch.float32
         self.max_tokens = max_tokens or (INT8_PASS_TOKENS if int8 else 1 << 30)
-        prepack = prepack and self.dtype == torch.bfloat16 and can_prepack()
+        prepack = prepack and dtype == torch.bfloat16 and can_prepack()
 
         def cast(t: torch.Tensor) -> torch.Tensor:
-            return t.detach().to(self.dtype).contiguous()
+            return t.detach().to(dtype).contiguous()
 
         def linear(weight: torch.Tensor, bias: torch.Tensor) -> Linear:
             if int8:
                 return _Int8Linear(weight, bias)
             return _Linear(cast(weight), cast(bias), prepack=prepack)
 
-        e = bert.embeddings
-        self.word = cast(e.word_embeddings.weight)
-        self.position = cast(e.position_embeddings.weight)
-        self.token_type = cast(e.token_type_embeddings.weight[0])
-        self.embed_norm = (cast(e.LayerNorm.weight), cast(e.LayerNorm.bias))
         self.layers = []
         for layer in bert.encoder.layer:
             attention = layer.attention.self
@@ -194,9 +201,8 @@ class PackedBert:
                     norm2=(cast(layer.output.LayerNorm.weight), cast(layer.output.LayerNorm.bias)),
                 )
             )
-
-    def _norm(self, x: torch.Tensor, affine: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
-        return F.layer_norm(x, (self.hidden,), affine[0], affine[1], self.eps)
+        mode = INT8 if int8 else PREPACKED if prepack else PLAIN
+        self.encoder = _compiled(_Encoder(bert, self.layers, dtype, mode))
 
     @torch.inference_mode()
     def encode(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> Vectors:
@@ -209,32 +215,80 @@ class PackedBert:
         ids = input_ids[valid]  # real tokens, message after message
         means = torch.cat(
             [
-                self._pooled(ids[first:last], lengths[start:stop])
+                self.encoder(ids[first:last], lengths[start:stop].tolist())
                 for start, stop, first, last in passes(lengths, self.max_tokens)
             ]
         )
         vectors = F.normalize(means, p=2.0, dim=1)  # unit length
         return vectors.numpy().astype(np.float32, copy=False)
 
-    def _pooled(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+
+class _Encoder(torch.nn.Module):
+    """Embeddings, the layers and mean pooling for messages stacked token after token.
+
+    Written for TorchScript: scripted, a pass runs in torch's C++ interpreter instead of
+    dispatching ~60 operations per layer from Python, and without the GIL, so the event loop
+    of the same process is not held up by the pass, nor the pass by the event loop.
+    """
+
+    def __init__(self, bert: Any, layers: list[_Layer], dtype: torch.dtype, mode: int) -> None:
+        super().__init__()
+        config, e = bert.config, bert.embeddings
+
+        def cast(t: torch.Tensor) -> torch.Tensor:
+            return t.detach().to(dtype).contiguous()
+
+        self.heads = int(config.num_attention_heads)
+        self.hidden = int(config.hidden_size)
+        self.eps = float(config.layer_norm_eps)
+        self.int8 = mode == INT8
+        self.prepacked = mode == PREPACKED
+        self.word = cast(e.word_embeddings.weight)
+        self.position = cast(e.position_embeddings.weight)
+        self.token_type = cast(e.token_type_embeddings.weight[0])
+        self.embed_norm = [cast(e.LayerNorm.weight), cast(e.LayerNorm.bias)]
+        # Four linear layers per BERT layer (qkv, out, up, down), and two norms of two tensors.
+        linears = [lin for layer in layers for lin in (layer.qkv, layer.out, layer.up, layer.down)]
+        self.weights = [lin.weight for lin in linears]
+        self.biases = [lin.bias for lin in linears]
+        none = torch.empty(0)
+        self.scales = [lin.scale if isinstance(lin, _Int8Linear) else none for lin in linears]
+        self.norms = [t for layer in layers for t in (*layer.norm1, *layer.norm2)]
+        self.layers = len(layers)
+
+    def forward(self, ids: torch.Tensor, sizes: list[int]) -> torch.Tensor:
         """Mean over each message's tokens (special tokens included, as sentence-transformers
-        pools), in fp32: `[messages, hidden]` for messages stacked in `ids`."""
-        batch = len(lengths)
-        sizes = lengths.tolist()
+        pools), in fp32: `[messages, hidden]` for messages of `sizes` tokens stacked in `ids`."""
         positions = torch.cat([torch.arange(n) for n in sizes])
-        h = self._norm(self.word[ids] + self.position[positions] + self.token_type, self.embed_norm)
-        for layer in self.layers:
-            qkv = layer.qkv(h)  # [tokens, 3 * hidden]
-            parts = [self._attend(m) for m in torch.split(qkv, sizes)]
-            context = parts[0] if batch == 1 else torch.cat(parts)
-            h = self._norm(layer.out(context) + h, layer.norm1)
-            h = self._norm(layer.down(F.gelu(layer.up(h))) + h, layer.norm2)
+        h = self.word[ids] + self.position[positions] + self.token_type
+        h = F.layer_norm(h, [self.hidden], self.embed_norm[0], self.embed_norm[1], self.eps)
+        for i in range(self.layers):
+            qkv = self._linear(h, 4 * i)  # [tokens, 3 * hidden]
+            parts = [self._attend(m, h.dtype) for m in torch.split(qkv, sizes)]
+            context = parts[0] if len(parts) == 1 else torch.cat(parts)
+            h = self._norm(self._linear(context, 4 * i + 1) + h, 2 * i)
+            h = self._norm(
+                self._linear(F.gelu(self._linear(h, 4 * i + 2)), 4 * i + 3) + h, 2 * i + 1
+            )
+        batch = len(sizes)
+        lengths = torch.tensor(sizes)
         owner = torch.repeat_interleave(torch.arange(batch), lengths)
         sums = torch.zeros(batch, self.hidden, dtype=torch.float32)
         sums.index_add_(0, owner, h.float())
         return sums / lengths.unsqueeze(1).to(torch.float32)
 
-    def _attend(self, qkv: torch.Tensor) -> torch.Tensor:
+    def _linear(self, x: torch.Tensor, i: int) -> torch.Tensor:
+        if self.int8:
+            return int8_linear(x, self.weights[i], self.scales[i], self.biases[i])
+        if self.prepacked:
+            return _prepacked_linear(x, self.weights[i], self.biases[i])
+        return F.linear(x, self.weights[i], self.biases[i])
+
+    def _norm(self, x: torch.Tensor, i: int) -> torch.Tensor:
+        weight, bias = self.norms[2 * i], self.norms[2 * i + 1]
+        return F.layer_norm(x, [self.hidden], weight, bias, self.eps)
+
+    def _attend(self, qkv: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
         """Self-attention within one message's `[tokens, 3 * hidden]` rows, in fp32.
 
         One message at a time: no padding, no mask, and the same arithmetic for a message
@@ -245,6 +299,28 @@ class PackedBert:
         tokens, head_dim = qkv.shape[0], self.hidden // self.heads
         # [1, heads, tokens, head_dim]: with a batch dimension torch takes its fused CPU kernel
         # (flash attention); without one, the unfused "math" path, twice the time.
-        q, k, v = qkv.float().view(1, tokens, 3, self.heads, head_dim).permute(2, 0, 3, 1, 4)
+        q, k, v = (
+            qkv.float().view(1, tokens, 3, self.heads, head_dim).permute(2, 0, 3, 1, 4).unbind()
+        )
         context = F.scaled_dot_product_attention(q, k, v)[0]  # [heads, tokens, head_dim]
-        return context.transpose(0, 1).reshape(tokens, self.hidden).to(self.dtype)
+        return context.transpose(0, 1).reshape(tokens, self.hidden).to(dtype)
+
+
+def _compiled(encoder: _Encoder) -> Callable[[torch.Tensor, list[int]], torch.Tensor]:
+    """The encoder under TorchScript where this torch can script it, else as written.
+
+    torch 2.13 marks `torch.jit.script` deprecated (for `torch.compile`, whose generated code
+    still dispatches from Python with the GIL, after a compile of tens of seconds per worker, or
+    `torch.export`); torch is pinned here, and where scripting is gone the same code runs
+    from Python, a little slower.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings(
+                "ignore", "`torch.jit.script` is deprecated", DeprecationWarning
+            )
+            scripted: Callable[[torch.Tensor, list[int]], torch.Tensor] = torch.jit.script(encoder)
+    except Exception as exc:  # a torch without TorchScript: the same code, run from Python
+        log.warning("encoder_not_scripted", error=type(exc).__name__)
+        return encoder
+    return scripted
