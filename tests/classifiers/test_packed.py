@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -14,8 +15,8 @@ from orchestrator.classifiers import packed
 from orchestrator.classifiers.embedder import Embedder, Precision
 from orchestrator.classifiers.local import LocalClassifier
 from orchestrator.classifiers.packed import (
+    Encoder,
     PackedBert,
-    _Encoder,
     _Int8Linear,
     can_prepack,
     int8_linear,
@@ -51,6 +52,15 @@ def _reference(embedder: Embedder, texts: list[str]) -> np.ndarray:
 @pytest.fixture(scope="module")
 def texts() -> list[str]:
     return _texts()
+
+
+def _inputs(
+    classifier: LocalClassifier, texts: list[str]
+) -> tuple[Any, torch.Tensor, torch.Tensor]:
+    """The loaded BERT and the tokenizer's padded ids and mask for `texts`."""
+    features = classifier.embedder._model.preprocess(texts)
+    bert = classifier.embedder._model[0].auto_model
+    return bert, features["input_ids"], features["attention_mask"]
 
 
 def test_when_fp32_then_equal_to_sentence_transformers(
@@ -90,9 +100,7 @@ def test_when_bf16_then_close_to_fp32(local_classifier: LocalClassifier, texts: 
 def test_when_weights_prepacked_then_bit_identical(
     local_classifier: LocalClassifier, texts: list[str]
 ) -> None:
-    bert = local_classifier.embedder._model[0].auto_model
-    features = local_classifier.embedder._model.preprocess(texts[:64])
-    ids, mask = features["input_ids"], features["attention_mask"]
+    bert, ids, mask = _inputs(local_classifier, texts[:64])
     prepacked = PackedBert(bert, precision="bf16", prepack=True)
     plain = PackedBert(bert, precision="bf16", prepack=False)
     assert prepacked.layers[0].up.prepacked and not plain.layers[0].up.prepacked
@@ -126,9 +134,7 @@ def test_when_int8_and_batched_differently_then_same_vectors(
 def test_when_split_into_passes_by_tokens_then_same_vectors(
     local_classifier: LocalClassifier, texts: list[str], precision: Precision
 ) -> None:
-    bert = local_classifier.embedder._model[0].auto_model
-    features = local_classifier.embedder._model.preprocess(texts[:48])
-    ids, mask = features["input_ids"], features["attention_mask"]
+    bert, ids, mask = _inputs(local_classifier, texts[:48])
     one_pass = PackedBert(bert, precision=precision, max_tokens=1 << 20)
     small = PackedBert(bert, precision=precision, max_tokens=40)
     assert len(passes(mask.sum(dim=1), small.max_tokens)) > 10  # really split
@@ -139,10 +145,9 @@ def test_when_attending_then_torchs_fused_cpu_kernel_runs(
     local_classifier: LocalClassifier, texts: list[str]
 ) -> None:
     # Without a batch dimension torch falls back to its unfused "math" attention, twice the time.
-    bert = local_classifier.embedder._model[0].auto_model
-    features = local_classifier.embedder._model.preprocess(texts[:3])
+    bert, ids, mask = _inputs(local_classifier, texts[:3])
     with profile(activities=[ProfilerActivity.CPU]) as run:
-        PackedBert(bert, precision="fp32").encode(features["input_ids"], features["attention_mask"])
+        PackedBert(bert, precision="fp32").encode(ids, mask)
     names = {event.name for event in run.events()}
     assert "aten::_scaled_dot_product_flash_attention_for_cpu" in names
     assert "aten::_scaled_dot_product_attention_math" not in names
@@ -181,18 +186,16 @@ def test_when_int8_linear_then_within_quantisation_error_of_fp32() -> None:
 def test_when_scripted_then_bit_identical_to_the_same_code_run_from_python(
     local_classifier: LocalClassifier, texts: list[str], precision: Precision
 ) -> None:
-    bert = local_classifier.embedder._model[0].auto_model
-    features = local_classifier.embedder._model.preprocess(texts[:48])
-    ids, mask = features["input_ids"], features["attention_mask"]
+    bert, ids, mask = _inputs(local_classifier, texts[:48])
     scripted = PackedBert(bert, precision=precision)
     assert isinstance(scripted.encoder, torch.jit.ScriptModule)  # this torch scripts it
     from_python = PackedBert(bert, precision=precision)
     mode = packed.INT8 if precision == "int8" else packed.PLAIN
-    from_python.encoder = _Encoder(bert, from_python.layers, torch.float32, mode)
+    from_python.encoder = Encoder(bert, from_python.layers, torch.float32, mode)
     np.testing.assert_array_equal(scripted.encode(ids, mask), from_python.encode(ids, mask))
 
 
-class _Unscriptable(_Encoder):
+class _Unscriptable(Encoder):
     def forward(self, ids: torch.Tensor, sizes: list[int]) -> torch.Tensor:
         return super().forward(ids, *[sizes])  # starred arguments: not TorchScript
 
@@ -200,13 +203,11 @@ class _Unscriptable(_Encoder):
 def test_when_the_encoder_cannot_be_scripted_then_it_runs_from_python(
     local_classifier: LocalClassifier, texts: list[str]
 ) -> None:
-    bert = local_classifier.embedder._model[0].auto_model
-    features = local_classifier.embedder._model.preprocess(texts[:8])
-    ids, mask = features["input_ids"], features["attention_mask"]
+    bert, ids, mask = _inputs(local_classifier, texts[:8])
     model = PackedBert(bert, precision="fp32")
     fallback = PackedBert(bert, precision="fp32")
     with capture_logs() as logs:
-        fallback.encoder = packed._compiled(
+        fallback.encoder = packed.scripted(
             _Unscriptable(bert, fallback.layers, torch.float32, packed.PLAIN)
         )
     assert isinstance(fallback.encoder, _Unscriptable)

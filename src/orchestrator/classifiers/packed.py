@@ -12,7 +12,7 @@ vector does not depend on what else is in its batch.
 Precisions: fp32; bf16 (where the CPU computes it natively); int8 linear layers (`_Int8Linear`,
 where the CPU has VNNI or AMX int8), with everything around them in fp32.
 
-A pass runs under TorchScript (`_Encoder`, scripted at load): its ~60 operations per layer are
+A pass runs under TorchScript (`Encoder`, scripted at load): its ~60 operations per layer are
 dispatched from torch's C++ interpreter instead of Python, with the GIL released for the whole
 pass, bit for bit what the same code gives when run from Python.
 
@@ -202,7 +202,7 @@ class PackedBert:
                 )
             )
         mode = INT8 if int8 else PREPACKED if prepack else PLAIN
-        self.encoder = _compiled(_Encoder(bert, self.layers, dtype, mode))
+        self.encoder = scripted(Encoder(bert, self.layers, dtype, mode))
 
     @torch.inference_mode()
     def encode(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> Vectors:
@@ -223,7 +223,7 @@ class PackedBert:
         return vectors.numpy().astype(np.float32, copy=False)
 
 
-class _Encoder(torch.nn.Module):
+class Encoder(torch.nn.Module):
     """Embeddings, the layers and mean pooling for messages stacked token after token.
 
     Written for TorchScript: scripted, a pass runs in torch's C++ interpreter instead of
@@ -306,7 +306,7 @@ class _Encoder(torch.nn.Module):
         return context.transpose(0, 1).reshape(tokens, self.hidden).to(dtype)
 
 
-def _compiled(encoder: _Encoder) -> Callable[[torch.Tensor, list[int]], torch.Tensor]:
+def scripted(encoder: Encoder) -> Callable[[torch.Tensor, list[int]], torch.Tensor]:
     """The encoder under TorchScript where this torch can script it, else as written.
 
     torch 2.13 marks `torch.jit.script` deprecated (for `torch.compile`, whose generated code
@@ -319,8 +319,8 @@ def _compiled(encoder: _Encoder) -> Callable[[torch.Tensor, list[int]], torch.Te
             warnings.filterwarnings(
                 "ignore", "`torch.jit.script` is deprecated", DeprecationWarning
             )
-            scripted: Callable[[torch.Tensor, list[int]], torch.Tensor] = torch.jit.script(encoder)
+            module: Callable[[torch.Tensor, list[int]], torch.Tensor] = torch.jit.script(encoder)
     except Exception as exc:  # a torch without TorchScript: the same code, run from Python
         log.warning("encoder_not_scripted", error=type(exc).__name__)
         return encoder
-    return scripted
+    return module
