@@ -190,8 +190,7 @@ def test_when_scripted_then_bit_identical_to_the_same_code_run_from_python(
     scripted = PackedBert(bert, precision=precision)
     assert isinstance(scripted.encoder, torch.jit.ScriptModule)  # this torch scripts it
     from_python = PackedBert(bert, precision=precision)
-    mode = packed.INT8 if precision == "int8" else packed.PLAIN
-    from_python.encoder = Encoder(bert, from_python.layers, torch.float32, mode)
+    from_python.encoder = Encoder(bert, from_python.layers)
     np.testing.assert_array_equal(scripted.encode(ids, mask), from_python.encode(ids, mask))
 
 
@@ -207,9 +206,7 @@ def test_when_the_encoder_cannot_be_scripted_then_it_runs_from_python(
     model = PackedBert(bert, precision="fp32")
     fallback = PackedBert(bert, precision="fp32")
     with capture_logs() as logs:
-        fallback.encoder = packed.scripted(
-            _Unscriptable(bert, fallback.layers, torch.float32, packed.PLAIN)
-        )
+        fallback.encoder = packed.scripted(_Unscriptable(bert, fallback.layers))
     assert isinstance(fallback.encoder, _Unscriptable)
     assert [entry["event"] for entry in logs] == ["encoder_not_scripted"]
     np.testing.assert_array_equal(fallback.encode(ids, mask), model.encode(ids, mask))

@@ -47,7 +47,10 @@ log = get_logger(__name__)
 # fastest unsplit).
 INT8_PASS_TOKENS = 160
 PREPACK_BATCH_HINT = 64  # tokens per call oneDNN lays the weights out for (any count works)
-PLAIN, PREPACKED, INT8 = 0, 1, 2  # how the encoder runs its linear layers
+
+
+def _cast(t: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    return t.detach().to(dtype).contiguous()
 
 
 def can_prepack() -> bool:
@@ -173,7 +176,7 @@ class PackedBert:
         prepack = prepack and dtype == torch.bfloat16 and can_prepack()
 
         def cast(t: torch.Tensor) -> torch.Tensor:
-            return t.detach().to(dtype).contiguous()
+            return _cast(t, dtype)
 
         def linear(weight: torch.Tensor, bias: torch.Tensor) -> Linear:
             if int8:
@@ -201,8 +204,7 @@ class PackedBert:
                     norm2=(cast(layer.output.LayerNorm.weight), cast(layer.output.LayerNorm.bias)),
                 )
             )
-        mode = INT8 if int8 else PREPACKED if prepack else PLAIN
-        self.encoder = scripted(Encoder(bert, self.layers, dtype, mode))
+        self.encoder = scripted(Encoder(bert, self.layers))
 
     @torch.inference_mode()
     def encode(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> Vectors:
@@ -231,22 +233,21 @@ class Encoder(torch.nn.Module):
     of the same process is not held up by the pass, nor the pass by the event loop.
     """
 
-    def __init__(self, bert: Any, layers: list[_Layer], dtype: torch.dtype, mode: int) -> None:
+    def __init__(self, bert: Any, layers: list[_Layer]) -> None:
+        """`bert`'s embeddings, in the precision of `layers` (PackedBert builds them)."""
         super().__init__()
         config, e = bert.config, bert.embeddings
-
-        def cast(t: torch.Tensor) -> torch.Tensor:
-            return t.detach().to(dtype).contiguous()
-
+        dtype = layers[0].norm1[0].dtype  # fp32 around int8 linear layers, else theirs
+        first = layers[0].qkv
         self.heads = int(config.num_attention_heads)
         self.hidden = int(config.hidden_size)
         self.eps = float(config.layer_norm_eps)
-        self.int8 = mode == INT8
-        self.prepacked = mode == PREPACKED
-        self.word = cast(e.word_embeddings.weight)
-        self.position = cast(e.position_embeddings.weight)
-        self.token_type = cast(e.token_type_embeddings.weight[0])
-        self.embed_norm = [cast(e.LayerNorm.weight), cast(e.LayerNorm.bias)]
+        self.int8 = isinstance(first, _Int8Linear)
+        self.prepacked = isinstance(first, _Linear) and first.prepacked
+        self.word = _cast(e.word_embeddings.weight, dtype)
+        self.position = _cast(e.position_embeddings.weight, dtype)
+        self.token_type = _cast(e.token_type_embeddings.weight[0], dtype)
+        self.embed_norm = [_cast(e.LayerNorm.weight, dtype), _cast(e.LayerNorm.bias, dtype)]
         # Four linear layers per BERT layer (qkv, out, up, down), and two norms of two tensors.
         linears = [lin for layer in layers for lin in (layer.qkv, layer.out, layer.up, layer.down)]
         self.weights = [lin.weight for lin in linears]
