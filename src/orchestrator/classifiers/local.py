@@ -34,7 +34,10 @@ def resolve_precision(
     Measured on a CPU with both (AMD EPYC, AVX512-BF16 and VNNI, two processes of one thread):
     int8 embedded 1,283-1,319 messages/s in batches of 32 against bf16's 1,169-1,201, and
     485 one by one against 430-453, at the same dev-set macro-F1 (0.9523). Each is faster
-    than fp32 where it is chosen.
+    than fp32 where it is chosen. On an Intel Xeon with AMX (where oneDNN runs bf16 on AMX tiles
+    and `torch._int_mm` does not), bf16 embedded more in batches of 32 (one thread: 621-657
+    messages/s against 538), but the service answered slower at the same request rates (p95
+    31-91 ms against 25-35 at 250-300 msgs/s, two alternating rounds): int8 stays the choice.
     """
     if setting != "auto":
         return "bf16" if setting == "bf16" else "int8" if setting == "int8" else "fp32"
