@@ -11,7 +11,8 @@ from orchestrator.bench import report
 
 ROWS = [
     {"workers": w, "mode": m, "level": lvl, "msgs_per_s": x, "p50_ms": 5.0, "p95_ms": 9.0,
-     "p99_ms": 12.0, "completed": 100, "errors": 0}
+     "p99_ms": 12.0, "completed": 100, "errors": 0, "loop_cpu_ms": 0.9,
+     "threads_cpu_ms": 1.4}
     for w in (1, 2)
     for m, lvl, x in (("concurrency", 1, 80.0), ("concurrency", 16, 300.0), ("rate", 150.0, 150.0))
 ]  # fmt: skip
@@ -54,6 +55,7 @@ def test_when_shown_then_table_memory_and_notes_are_printed() -> None:
     assert "service under load (informational 100%)" in text
     assert "concurrency" in text and "300.0" in text
     assert "+0.5%" in text
+    assert "cpu loop" in text and "1.40" in text
     assert "a note" in text
 
 

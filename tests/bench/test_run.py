@@ -9,6 +9,7 @@ import pytest
 
 from orchestrator.bench import run
 from orchestrator.bench.report import HEADLINE_KEYS
+from orchestrator.bench.server import ThreadCpu
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -53,3 +54,29 @@ def test_when_run_then_it_prints_the_table_the_plot_and_the_json_line_last(
     assert soak["mean_batch_size"] >= 1
     assert list(summary["raw"]["ms_per_message_by_batch"]) == ["1", "2", "4", "8", "32"]
     assert any(line.startswith("during the soak: the service used") for line in summary["notes"])
+    # What each answered message cost the workers' event loops and their other threads.
+    assert soak["loop_cpu_ms"] > 0 and soak["threads_cpu_ms"] > 0
+    answered = [row for row in summary["rows"] if row["completed"]]
+    assert all(row["loop_cpu_ms"] > 0 and row["threads_cpu_ms"] >= 0 for row in answered)
+    assert any(line.startswith("CPU per answered message on") for line in summary["notes"])
+    assert "cpu loop" in out
+
+
+def test_when_cpu_is_split_per_message_then_each_thread_kind_is_divided_by_the_answers() -> None:
+    before, after = ThreadCpu(1.0, 2.0), ThreadCpu(1.5, 4.0)
+    assert after.per_message_ms(before, 250) == {"loop_cpu_ms": 2.0, "threads_cpu_ms": 8.0}
+    assert after.per_message_ms(before, 0) == {"loop_cpu_ms": None, "threads_cpu_ms": None}
+
+
+def test_when_cpu_is_noted_then_each_load_of_the_soaked_worker_count_is_named() -> None:
+    cpu = {"loop_cpu_ms": 0.9, "threads_cpu_ms": 1.4}
+    rows = [
+        {"workers": 1, "mode": "concurrency", "level": 64, **cpu},
+        {"workers": 2, "mode": "concurrency", "level": 64, **cpu},
+        {"workers": 2, "mode": "rate", "level": 226.0, "loop_cpu_ms": 1.3, "threads_cpu_ms": 2.9},
+        {"workers": 2, "mode": "rate", "level": 800.0, "loop_cpu_ms": None, "threads_cpu_ms": None},
+        {"workers": 2, "mode": "soak", "level": 452.0, **cpu},
+    ]
+    note = run.cpu_by_load(rows, 2)
+    assert note.endswith("concurrency 64: 0.9 + 1.4; 226.0 msgs/s: 1.3 + 2.9; soak: 0.9 + 1.4")
+    assert note.startswith("CPU per answered message on 2 worker(s)")

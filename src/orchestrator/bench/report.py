@@ -21,15 +21,20 @@ HEADLINE_KEYS = (
 )
 
 
+# CPU per answered message, ms: the workers' event loops, and their other threads (the model).
+CPU_HEADERS = {"loop_cpu_ms": "cpu loop", "threads_cpu_ms": "cpu other"}
+
+
 def table(rows: Sequence[dict[str, Any]], title: str) -> Table:
     """One row per measured point: workers, load (concurrency or offered rate), figures."""
     out = Table(title=title)
     columns = (
         "workers", "mode", "level", "msgs_per_s", "p50_ms", "p95_ms", "p99_ms", "completed",
-        "errors",
+        "errors", "loop_cpu_ms", "threads_cpu_ms",
     )  # fmt: skip
     for column in columns:
-        out.add_column(column, justify="left" if column == "mode" else "right")
+        header = CPU_HEADERS.get(column, column)
+        out.add_column(header, justify="left" if column == "mode" else "right")
     for row in rows:
         out.add_row(*(_cell(row.get(column)) for column in columns))
     return out

@@ -18,7 +18,7 @@ import json
 import os
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -88,25 +88,51 @@ def _delta(before: dict[str, float], after: dict[str, float], name: str) -> floa
     return after.get(name, 0.0) - before.get(name, 0.0)
 
 
-def _row(workers: int, result: LoadResult) -> dict[str, Any]:
-    return {"workers": workers, **result.row()}
+def _row(workers: int, result: LoadResult, cpu: dict[str, float | None]) -> dict[str, Any]:
+    return {"workers": workers, **result.row(), **cpu}
+
+
+async def _phase(
+    service: Service, workers: int, load: Coroutine[Any, Any, LoadResult]
+) -> dict[str, Any]:
+    """One measured load, with what each answered message cost the workers' threads."""
+    before = service.thread_cpu_seconds()
+    result = await load
+    cpu = service.thread_cpu_seconds().per_message_ms(before, result.completed)
+    return _row(workers, result, cpu)
 
 
 async def sweep(
-    client: Client, workers: int, plan: Plan, console: Console
+    client: Client, service: Service, plan: Plan, console: Console
 ) -> tuple[list[dict[str, Any]], float]:
     """Closed loop at each concurrency, then open loop at fractions of the best; rows, best."""
     rows: list[dict[str, Any]] = []
+    workers = service.workers
     await client.closed_loop(max(plan.concurrency), min(1.0, plan.phase_seconds))  # warm
     for level in plan.concurrency:
-        rows.append(_row(workers, await client.closed_loop(level, plan.phase_seconds)))
+        rows.append(await _phase(service, workers, client.closed_loop(level, plan.phase_seconds)))
         console.log(f"{workers}w concurrency {level}: {rows[-1]['msgs_per_s']} msgs/s")
     saturation = max(float(r["msgs_per_s"]) for r in rows)
     for fraction in plan.rate_fractions:
         rate = round(saturation * fraction, 1)
-        rows.append(_row(workers, await client.open_loop(rate, plan.phase_seconds)))
+        rows.append(await _phase(service, workers, client.open_loop(rate, plan.phase_seconds)))
         console.log(f"{workers}w rate {rate}: p95 {rows[-1]['p95_ms']} ms")
     return rows, saturation
+
+
+def cpu_by_load(rows: Sequence[dict[str, Any]], workers: int) -> str:
+    """One note: what a message cost the event loops and the other threads at each load."""
+    labels = {"concurrency": "concurrency {level}", "rate": "{level} msgs/s", "soak": "soak"}
+    parts = [
+        labels[row["mode"]].format(level=row["level"])
+        + f": {row['loop_cpu_ms']} + {row['threads_cpu_ms']}"
+        for row in rows
+        if row["workers"] == workers and row.get("loop_cpu_ms") is not None
+    ]
+    return (
+        f"CPU per answered message on {workers} worker(s), ms, event loop + other threads "
+        "(the model's pass): " + "; ".join(parts)
+    )
 
 
 async def soak(
@@ -164,22 +190,28 @@ async def measure(args: argparse.Namespace, plan: Plan, console: Console) -> dic
                     raw = raw_model.measure()
                     console.log(f"raw model: {raw}")
                 client = Client(services[workers].url + CLASSIFY_PATH, bodies)
-                worker_rows, saturation[workers] = await sweep(client, workers, plan, console)
+                worker_rows, saturation[workers] = await sweep(
+                    client, services[workers], plan, console
+                )
                 rows += worker_rows
             best = max(saturation, key=saturation.__getitem__)
             at_rps = round(saturation[best] * plan.soak_fraction, 1)
             client = Client(services[best].url + CLASSIFY_PATH, bodies)
             cpu_before, service_before = me.cpu_times(), services[best].cpu_seconds()
+            threads_before = services[best].thread_cpu_seconds()
             batches_before = services[best].samples()
             console.log(f"soak: {best}w at {at_rps} msgs/s for {plan.soak_seconds:.0f} s")
             soaked, memory = await soak(client, services[best], at_rps, plan.soak_seconds)
             cpu_after, service_after = me.cpu_times(), services[best].cpu_seconds()
+            soak_cpu = (
+                services[best].thread_cpu_seconds().per_message_ms(threads_before, soaked.completed)
+            )
             batches_after = services[best].samples()
         finally:
             raw_model.close()
             for service in services.values():
                 service.stop()
-    rows.append({"workers": best, **soaked.row(), "mode": "soak"})
+    rows.append({**_row(best, soaked, soak_cpu), "mode": "soak"})
     client_cpu = (cpu_after.user + cpu_after.system - cpu_before.user - cpu_before.system) / (
         soaked.seconds or 1
     )
@@ -205,6 +237,7 @@ async def measure(args: argparse.Namespace, plan: Plan, console: Console) -> dic
             "service_cpu_cores": round(service_cpu, 2),
             "client_cpu_cores": round(client_cpu, 2),
             "mean_batch_size": round(mean_batch, 2),
+            **soak_cpu,
         },
         "rows": rows,
         "mix": bench_messages.describe(mix),
@@ -220,6 +253,7 @@ async def measure(args: argparse.Namespace, plan: Plan, console: Console) -> dic
             f"during the soak: the service used {service_cpu:.2f} of {cores} cores and the load "
             f"generator {client_cpu:.2f}; the model ran batches of {mean_batch:.1f} messages on "
             "average",
+            cpu_by_load(rows, best),
             "model cost per message by batch size (one thread per core, every core busy): "
             + ", ".join(f"{size}: {ms} ms" for size, ms in raw["ms_per_message_by_batch"].items()),
             f"load average before {load_before[0]:.2f}, after {load_after[0]:.2f} "

@@ -51,6 +51,26 @@ def orchestrator_command() -> str:
     return found
 
 
+@dataclass(frozen=True)
+class ThreadCpu:
+    """CPU seconds of the workers' event loops and of their other threads."""
+
+    event_loop: float
+    other_threads: float
+
+    def per_message_ms(self, since: ThreadCpu, messages: int) -> dict[str, float | None]:
+        """What each answered message cost the event loops and the other threads since
+        `since`, in ms of CPU (None without answers)."""
+        if messages <= 0:
+            return {"loop_cpu_ms": None, "threads_cpu_ms": None}
+        return {
+            "loop_cpu_ms": round((self.event_loop - since.event_loop) / messages * 1000, 2),
+            "threads_cpu_ms": round(
+                (self.other_threads - since.other_threads) / messages * 1000, 2
+            ),
+        }
+
+
 @dataclass
 class Service:
     process: subprocess.Popen[bytes]
@@ -129,6 +149,21 @@ class Service:
                 times = process.cpu_times()
                 total += times.user + times.system
         return total
+
+    def thread_cpu_seconds(self) -> ThreadCpu:
+        """CPU time (user + system) so far of the workers' threads, summed over workers: each
+        worker's main thread, which runs its event loop, and all its other threads (the model's
+        pass thread; the database's, on the write paths)."""
+        loop = others = 0.0
+        for pid in self.worker_pids():
+            with contextlib.suppress(psutil.NoSuchProcess):  # a worker being replaced
+                for thread in psutil.Process(pid).threads():
+                    spent = thread.user_time + thread.system_time
+                    if thread.id == pid:
+                        loop += spent
+                    else:
+                        others += spent
+        return ThreadCpu(loop, others)
 
     def samples(self) -> dict[str, float]:
         """The service's Prometheus samples (every worker's, merged), by name: `{name: value}`
