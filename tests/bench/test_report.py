@@ -48,6 +48,14 @@ def test_when_plotted_then_a_png_is_written(tmp_path: Path) -> None:
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_when_plotted_with_the_cores_then_the_cpu_panel_draws_their_time_per_message(
+    tmp_path: Path,
+) -> None:
+    rows = [*ROWS, {**ROWS[0], "loop_cpu_ms": None, "threads_cpu_ms": None}]  # a phase unanswered
+    path = report.plot(tmp_path / "latency.png", {**SUMMARY, "rows": rows, "cores": 2})
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
 def test_when_shown_then_table_memory_and_notes_are_printed() -> None:
     console = Console(record=True, width=120)
     report.show(console, ROWS, SUMMARY)

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from rich.console import Console
 from rich.table import Table
 
@@ -21,6 +22,7 @@ HEADLINE_KEYS = (
 )
 
 
+WORKER_COLOURS = ((1, "tab:blue"), (2, "tab:orange"), (4, "tab:green"))
 # CPU per answered message, ms: the workers' event loops, and their other threads (the model).
 CPU_HEADERS = {"loop_cpu_ms": "cpu loop", "threads_cpu_ms": "cpu other"}
 
@@ -64,19 +66,21 @@ def memory_table(memory: dict[str, Any]) -> Table:
 
 
 def plot(path: Path, summary: dict[str, Any]) -> Path:
-    """Latency percentiles against answered load, one colour per worker count; memory beside."""
+    """Latency percentiles against answered load, one colour per worker count; below, memory
+    over the soak and what an answered message cost the workers' CPU at each load."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     rows, raw = summary["rows"], summary["raw_model_msgs_per_s"]
-    figure, axes = plt.subplots(1, 3, figsize=(17, 4.5))
+    figure, grid = plt.subplots(2, 2, figsize=(14, 9))
+    axes = grid.flatten()
     for ax, mode, label in (
         (axes[0], "rate", "fixed request rate (open loop)"),
         (axes[1], "concurrency", "fixed concurrency (closed loop)"),
     ):
-        for workers, colour in ((1, "tab:blue"), (2, "tab:orange"), (4, "tab:green")):
+        for workers, colour in WORKER_COLOURS:
             points = sorted(
                 (r for r in rows if r["mode"] == mode and r["workers"] == workers),
                 key=lambda r: float(r["level"]),
@@ -119,11 +123,50 @@ def plot(path: Path, summary: dict[str, Any]) -> Path:
     axes[2].set_ylabel("MiB")
     axes[2].grid(True, alpha=0.3)
     axes[2].legend(fontsize=7)
+    _cpu_panel(axes[3], rows, summary.get("cores"))
     figure.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=110)
     plt.close(figure)
     return path
+
+
+def _cpu_panel(ax: Any, rows: Sequence[dict[str, Any]], cores: int | None) -> None:
+    """CPU per answered message against answered load: the event loops, and all threads; and
+    what the machine has per message at each rate (where the service's line meets it, the cores
+    are full)."""
+    answered = [float(r["msgs_per_s"]) for r in rows if r.get("loop_cpu_ms") is not None]
+    if cores and answered:
+        rates = np.linspace(max(min(answered), 1.0), max(answered), 50)
+        ax.plot(
+            rates,
+            cores * 1000 / rates,
+            color="grey",
+            linewidth=1,
+            label=f"{cores} cores' time / rate",
+        )
+    for workers, colour in WORKER_COLOURS:
+        points = sorted(
+            (r for r in rows if r["workers"] == workers and r.get("loop_cpu_ms") is not None),
+            key=lambda r: float(r["msgs_per_s"]),
+        )
+        if not points:
+            continue
+        x = [r["msgs_per_s"] for r in points]
+        name = f"{workers} worker{'s' if workers > 1 else ''}"
+        ax.plot(x, [r["loop_cpu_ms"] for r in points], ":", marker="o", color=colour,
+                label=f"{name}, event loop")  # fmt: skip
+        total = [r["loop_cpu_ms"] + r["threads_cpu_ms"] for r in points]
+        ax.plot(x, total, "-", marker="o", color=colour, label=f"{name}, all threads")
+    ax.set_title("CPU per answered message")
+    ax.set_xlabel("messages / s answered")
+    ax.set_ylabel("ms of CPU")
+    totals = [
+        r["loop_cpu_ms"] + r["threads_cpu_ms"] for r in rows if r.get("loop_cpu_ms") is not None
+    ]
+    ax.set_ylim(0, 1.5 * max(totals, default=1.0))  # the cores' curve climbs off at low rates
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=7)
 
 
 def headline_line(summary: dict[str, Any]) -> str:

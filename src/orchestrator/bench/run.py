@@ -131,7 +131,7 @@ def cpu_by_load(rows: Sequence[dict[str, Any]], workers: int) -> str:
     ]
     return (
         f"CPU per answered message on {workers} worker(s), ms, event loop + other threads "
-        "(the model's pass): " + "; ".join(parts)
+        "(the model's pass; the database's where messages write): " + "; ".join(parts)
     )
 
 
