@@ -92,14 +92,12 @@ def _row(workers: int, result: LoadResult, cpu: dict[str, float | None]) -> dict
     return {"workers": workers, **result.row(), **cpu}
 
 
-async def _phase(
-    service: Service, workers: int, load: Coroutine[Any, Any, LoadResult]
-) -> dict[str, Any]:
+async def _phase(service: Service, load: Coroutine[Any, Any, LoadResult]) -> dict[str, Any]:
     """One measured load, with what each answered message cost the workers' threads."""
     before = service.thread_cpu_seconds()
     result = await load
     cpu = service.thread_cpu_seconds().per_message_ms(before, result.completed)
-    return _row(workers, result, cpu)
+    return _row(service.workers, result, cpu)
 
 
 async def sweep(
@@ -110,12 +108,12 @@ async def sweep(
     workers = service.workers
     await client.closed_loop(max(plan.concurrency), min(1.0, plan.phase_seconds))  # warm
     for level in plan.concurrency:
-        rows.append(await _phase(service, workers, client.closed_loop(level, plan.phase_seconds)))
+        rows.append(await _phase(service, client.closed_loop(level, plan.phase_seconds)))
         console.log(f"{workers}w concurrency {level}: {rows[-1]['msgs_per_s']} msgs/s")
     saturation = max(float(r["msgs_per_s"]) for r in rows)
     for fraction in plan.rate_fractions:
         rate = round(saturation * fraction, 1)
-        rows.append(await _phase(service, workers, client.open_loop(rate, plan.phase_seconds)))
+        rows.append(await _phase(service, client.open_loop(rate, plan.phase_seconds)))
         console.log(f"{workers}w rate {rate}: p95 {rows[-1]['p95_ms']} ms")
     return rows, saturation
 
