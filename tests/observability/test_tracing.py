@@ -8,6 +8,8 @@ import gzip
 import http.server
 import os
 import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -142,6 +144,61 @@ async def test_when_llm_called_then_each_attempt_is_a_client_span(
     )
     assert all(a.attributes and a.attributes["gen_ai.request.model"] == MODEL for a in attempts)
     assert "Jane" not in str([a.attributes for a in attempts])
+
+
+# Run in a fresh interpreter: the tracer provider is process-global, and once any test here
+# installs one it stays for the rest of the suite's process.
+BEFORE_AND_AFTER_A_PROVIDER = """
+import asyncio
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+from orchestrator.observability import tracing
+
+async def select(engine):
+    async with engine.connect() as connection:
+        await connection.execute(text("SELECT 1"))
+
+engine = create_async_engine("sqlite+aiosqlite://")
+tracing.instrument_engine(engine)
+print("recording", tracing.recording())
+with tracing.span("skipped") as span:
+    print("invalid", span is trace.INVALID_SPAN, trace.get_current_span() is trace.INVALID_SPAN)
+    asyncio.run(select(engine))
+try:
+    with tracing.span("skipped, failing"):
+        raise ValueError("propagates")
+except ValueError as exc:
+    print("raised", exc)
+exporter = InMemorySpanExporter()
+provider = TracerProvider()
+provider.add_span_processor(SimpleSpanProcessor(exporter))
+trace.set_tracer_provider(provider)
+print("recording", tracing.recording())
+with tracing.span("recorded") as span:
+    asyncio.run(select(engine))
+print("spans", sorted(s.name for s in exporter.get_finished_spans()))
+"""
+
+
+def test_when_no_provider_is_installed_then_spans_are_skipped_until_one_is() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", BEFORE_AND_AFTER_A_PROVIDER],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert done.stdout.splitlines() == [
+        "recording False",
+        "invalid True True",  # nothing built, nothing attached to the context
+        "raised propagates",
+        "recording True",
+        "spans ['db SELECT', 'recorded']",
+    ]
 
 
 def test_when_no_endpoint_configured_then_nothing_is_exported() -> None:

@@ -3,8 +3,10 @@
 The request's server span (and its dependency, endpoint and serialization spans) are FastAPI's
 native telemetry (api/stack.py configures it); classification and workflow spans come from
 `span(...)` in flows.py, one span per SQL statement from `instrument_engine`, LLM calls from the
-LLM tier. All go through the global API, which costs next to nothing until a provider is
-installed. `setup_tracing` installs one exporting over OTLP/HTTP when ORCH_OTLP_ENDPOINT is set;
+LLM tier. All go through the global API; until a provider is installed they are skipped
+(`recording()`), since the API would still build and attach a non-recording span each time
+(5 µs more a span, back to back; two to a classify request, one to a SQL statement).
+`setup_tracing` installs a provider exporting over OTLP/HTTP when ORCH_OTLP_ENDPOINT is set;
 otherwise nothing is exported (off by default). Attributes carry ids, labels and figures only,
 never message text or SQL parameters.
 """
@@ -16,7 +18,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from opentelemetry import trace
-from opentelemetry.trace import Span, SpanKind, Status, StatusCode
+from opentelemetry.trace import INVALID_SPAN, Span, SpanKind, Status, StatusCode
 from opentelemetry.util.types import AttributeValue
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -36,6 +38,12 @@ def tracer() -> trace.Tracer:
     return trace.get_tracer(TRACER_NAME, __version__)
 
 
+def recording() -> bool:
+    """A tracer provider is installed in this process (ours, a host's or an SDK's from the
+    environment), so spans can be recorded; before that the global API is a proxy."""
+    return not isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider)
+
+
 @contextmanager
 def span(
     name: str,
@@ -43,7 +51,11 @@ def span(
     *,
     kind: SpanKind = SpanKind.INTERNAL,
 ) -> Iterator[Span]:
-    """A child of the current span; an exception marks it failed (by type, not message)."""
+    """A child of the current span; an exception marks it failed (by type, not message).
+    Without a provider, the invalid span and nothing attached to the context."""
+    if not recording():
+        yield INVALID_SPAN
+        return
     with tracer().start_as_current_span(
         name,
         kind=kind,
@@ -104,6 +116,8 @@ def instrument_engine(engine: AsyncEngine) -> None:
     def _start(
         _conn: Any, _cursor: Any, statement: str, _params: Any, context: Any, _many: bool
     ) -> None:
+        if not recording():
+            return
         words = statement.split(None, 1)
         operation = words[0].upper() if words else "SQL"
         current = tracer().start_span(
