@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from rich.console import Console
 
 from orchestrator.bench import report
@@ -48,12 +49,37 @@ def test_when_plotted_then_a_png_is_written(tmp_path: Path) -> None:
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_when_plotted_with_the_cores_then_the_cpu_panel_draws_their_time_per_message(
-    tmp_path: Path,
-) -> None:
-    rows = [*ROWS, {**ROWS[0], "loop_cpu_ms": None, "threads_cpu_ms": None}]  # a phase unanswered
-    path = report.plot(tmp_path / "latency.png", {**SUMMARY, "rows": rows, "cores": 2})
-    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+def test_when_cpu_is_plotted_then_each_worker_count_and_the_cores_time_are_drawn() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    unanswered = {**ROWS[0], "msgs_per_s": 0.0, "loop_cpu_ms": None, "threads_cpu_ms": None}
+    figure, ax = plt.subplots()
+    try:
+        report.cpu_panel(ax, [*ROWS, unanswered], cores=2)
+        lines = {line.get_label(): line for line in ax.get_lines()}
+    finally:
+        plt.close(figure)
+    assert set(lines) == {
+        "2 cores' time / rate",
+        "1 worker, event loop",
+        "1 worker, all threads",
+        "2 workers, event loop",
+        "2 workers, all threads",
+    }
+    capacity = lines["2 cores' time / rate"]
+    rates, per_message = capacity.get_xdata(), capacity.get_ydata()
+    assert (rates[0], rates[-1]) == (80.0, 300.0)  # the unanswered phase is left out
+    assert per_message[0] == pytest.approx(2000 / 80) and per_message[-1] == pytest.approx(
+        2000 / 300
+    )
+    total = lines["2 workers, all threads"]
+    assert list(total.get_xdata()) == [80.0, 150.0, 300.0]  # by answered load
+    assert list(total.get_ydata()) == pytest.approx([2.3, 2.3, 2.3])
+    assert list(lines["1 worker, event loop"].get_ydata()) == [0.9, 0.9, 0.9]
+    assert ax.get_ylim() == pytest.approx((0.0, 1.5 * 2.3))
 
 
 def test_when_shown_then_table_memory_and_notes_are_printed() -> None:

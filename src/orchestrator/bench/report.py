@@ -123,7 +123,7 @@ def plot(path: Path, summary: dict[str, Any]) -> Path:
     axes[2].set_ylabel("MiB")
     axes[2].grid(True, alpha=0.3)
     axes[2].legend(fontsize=7)
-    _cpu_panel(axes[3], rows, summary.get("cores"))
+    cpu_panel(axes[3], rows, summary.get("cores"))
     figure.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=110)
@@ -131,25 +131,21 @@ def plot(path: Path, summary: dict[str, Any]) -> Path:
     return path
 
 
-def _cpu_panel(ax: Any, rows: Sequence[dict[str, Any]], cores: int | None) -> None:
+def cpu_panel(ax: Any, rows: Sequence[dict[str, Any]], cores: int | None) -> None:
     """CPU per answered message against answered load: the event loops, and all threads; and
     what the machine has per message at each rate (where the service's line meets it, the cores
-    are full)."""
-    answered = [float(r["msgs_per_s"]) for r in rows if r.get("loop_cpu_ms") is not None]
-    if cores and answered:
-        rates = np.linspace(max(min(answered), 1.0), max(answered), 50)
-        ax.plot(
-            rates,
-            cores * 1000 / rates,
-            color="grey",
-            linewidth=1,
-            label=f"{cores} cores' time / rate",
-        )
+    are full). Phases without answers have no figure and are left out."""
+    measured = sorted(
+        (r for r in rows if r.get("loop_cpu_ms") is not None),
+        key=lambda r: float(r["msgs_per_s"]),
+    )
+    if cores and measured:
+        lowest, highest = max(float(measured[0]["msgs_per_s"]), 1.0), measured[-1]["msgs_per_s"]
+        rates = np.linspace(lowest, highest, 50)
+        ax.plot(rates, cores * 1000 / rates, color="grey", linewidth=1,
+                label=f"{cores} cores' time / rate")  # fmt: skip
     for workers, colour in WORKER_COLOURS:
-        points = sorted(
-            (r for r in rows if r["workers"] == workers and r.get("loop_cpu_ms") is not None),
-            key=lambda r: float(r["msgs_per_s"]),
-        )
+        points = [r for r in measured if r["workers"] == workers]
         if not points:
             continue
         x = [r["msgs_per_s"] for r in points]
@@ -161,9 +157,7 @@ def _cpu_panel(ax: Any, rows: Sequence[dict[str, Any]], cores: int | None) -> No
     ax.set_title("CPU per answered message")
     ax.set_xlabel("messages / s answered")
     ax.set_ylabel("ms of CPU")
-    totals = [
-        r["loop_cpu_ms"] + r["threads_cpu_ms"] for r in rows if r.get("loop_cpu_ms") is not None
-    ]
+    totals = [r["loop_cpu_ms"] + r["threads_cpu_ms"] for r in measured]
     ax.set_ylim(0, 1.5 * max(totals, default=1.0))  # the cores' curve climbs off at low rates
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=7)
