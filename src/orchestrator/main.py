@@ -12,6 +12,7 @@ from orchestrator import __version__
 from orchestrator.api import classify, health
 from orchestrator.api.errors import install_error_handlers
 from orchestrator.api.openapi import install_openapi
+from orchestrator.api.schemas import ClassifyRequest
 from orchestrator.api.stack import FASTAPI_TELEMETRY, install_middleware, open_guardrails
 from orchestrator.classifiers.base import Classifier
 from orchestrator.compliance import router as compliance_router
@@ -82,15 +83,15 @@ def create_app(
     install_error_handlers(app)
     install_middleware(app, settings, metrics, limiter)
 
+    classify.install(app)  # first: routes match in order, and this is the hot one
     api = APIRouter(prefix="/api/v1")
-    api.include_router(classify.router)  # first: routes match in order, and this is the hot one
     api.include_router(health.router)
     api.include_router(tickets_router.router)
     api.include_router(compliance_router.router)
     app.include_router(api)
     app.include_router(health.router, include_in_schema=False)  # /health, /ready aliases
     app.include_router(health.metrics_router)
-    install_openapi(app)
+    install_openapi(app, bodies=[ClassifyRequest])
     return app
 
 

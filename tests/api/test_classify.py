@@ -121,6 +121,50 @@ async def test_when_bad_input_then_400_envelope(
     assert response.headers["x-request-id"]
 
 
+async def test_when_body_invalid_then_errors_point_into_the_body_without_echoing_it(
+    client: httpx.AsyncClient,
+) -> None:
+    secret = "Jane Roe 555-0142"
+    response = await client.post(URL, json={"message": secret, "channel": "fax"})
+    assert response.status_code == 400
+    details = response.json()["error"]["details"]
+    assert [d["loc"] for d in details] == [["body", "channel"]]
+    assert details[0]["type"] == "enum"
+    assert secret not in response.text and "fax" not in json.dumps(details[0]["loc"])
+
+    missing = (await client.post(URL, json={"channel": "chat"})).json()["error"]["details"]
+    assert [(d["loc"], d["type"]) for d in missing] == [(["body", "message"], "missing")]
+    empty = (await client.post(URL, **_json_bytes(b""))).json()["error"]
+    assert (empty["code"], empty["details"]) == (
+        "missing_body",
+        [{"loc": ["body"], "msg": "Field required", "type": "missing"}],
+    )
+
+
+def _json_bytes(content: bytes) -> dict[str, object]:
+    return {"content": content, "headers": {"content-type": "application/json"}}
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b'{"message": "\\ud800 lone surrogate"}',  # valid JSON text, not valid Unicode
+        '{"message": "caf\u00e9"}'.encode("utf-16"),  # JSON, but not UTF-8
+        b'{"message": "\xff\xfe"}',  # bytes that are not UTF-8 at all
+        b"null",
+        b'"just a string"',
+    ],
+    ids=["lone_surrogate", "utf16", "not_utf8", "null", "string"],
+)
+async def test_when_body_is_not_a_json_object_of_text_then_400(
+    client: httpx.AsyncClient, content: bytes
+) -> None:
+    response = await client.post(URL, **_json_bytes(content))
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] in {"invalid_json", "invalid_request"}
+    assert "Traceback" not in response.text
+
+
 async def test_when_message_at_limit_after_trim_then_accepted(client: httpx.AsyncClient) -> None:
     message = "  " + ("refill my prescription " * 300)[:5000] + "   "
     response = await client.post(URL, json={"message": message})

@@ -61,6 +61,21 @@ async def test_when_keys_required_then_classify_needs_the_classify_scope(
     assert bearer.status_code == 200
 
 
+async def test_when_keys_required_then_a_refused_request_is_refused_before_its_body_is_read(
+    database: str, local_classifier: LocalClassifier
+) -> None:
+    settings = Settings(environment="test", database_url=database, classify_requires_key=True)
+    app = create_app(settings, classifier=local_classifier)
+    headers = {"content-type": "application/json"}
+    async with serving(app) as http:
+        garbage = await http.post("/api/v1/classify", content=b"{not json", headers=headers)
+        empty = await http.post("/api/v1/classify", headers=headers)
+        wrong_type = await http.post("/api/v1/classify", content=b"x", headers={})
+    # The route checks access first: a caller without a key learns nothing about the body.
+    assert [r.status_code for r in (garbage, empty, wrong_type)] == [401, 401, 401]
+    assert {r.json()["error"]["code"] for r in (garbage, empty, wrong_type)} == {"unauthorized"}
+
+
 async def test_when_development_then_classify_is_open(
     database: str, local_classifier: LocalClassifier
 ) -> None:

@@ -1,22 +1,28 @@
-"""POST /api/v1/classify."""
+"""POST /api/v1/classify.
+
+This is the hottest route, so it spends less of FastAPI's machinery than the others, with the
+same contract:
+- It sits on the app itself, first, not in an included router: FastAPI resolves an included
+  router's routes level by level on every request.
+- It runs its checks in order (access, media type, readiness), then parses the body with
+  pydantic's JSON parser; a bad body is the same 400 as FastAPI's (`deps.parse_body`). No
+  dependency resolution, and the body is not parsed for a request that is refused anyway.
+- It answers the response model's JSON directly: the model is validated once, when built.
+Together about a fifth of the route's own CPU, in process (see README, Throughput).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Request
+from fastapi import FastAPI, Request, Response
 
 from orchestrator import flows
-from orchestrator.api.deps import ready_pipeline, require_json
+from orchestrator.api.deps import json_body_schema, parse_body, ready_pipeline, require_json
 from orchestrator.api.middleware import request_fields
 from orchestrator.api.schemas import ClassifyRequest, ClassifyResponse
 from orchestrator.auth.deps import classify_access
-from orchestrator.pipeline.decide import Pipeline
 from orchestrator.runtime import Runtime
 
-router = APIRouter(tags=["classify"])
-
+PATH = "/api/v1/classify"
 ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
     400: {"description": "Invalid input (error envelope)"},
     401: {"description": "No valid API key, where keys are required (error envelope)"},
@@ -25,34 +31,15 @@ ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class ClassifyCall:
-    runtime: Runtime
-    pipeline: Pipeline
-    request_id: str
-
-
-async def classify_call(request: Request) -> ClassifyCall:
-    """Access, then media type, then readiness: one dependency, not one per check.
-
-    FastAPI's resolution costs about as much per dependency as these checks themselves, and
-    this is the hottest route.
-    """
+async def classify(request: Request) -> Response:
+    """Classify one customer message and run its category's workflow."""
     await classify_access(request)
     require_json(request)
     runtime: Runtime = request.app.state.runtime
-    return ClassifyCall(runtime, ready_pipeline(runtime), request.scope["state"]["request_id"])
-
-
-@router.post("/classify", response_model=ClassifyResponse, responses=ERROR_RESPONSES)
-async def classify(
-    body: ClassifyRequest,
-    request: Request,
-    call: Annotated[ClassifyCall, Depends(classify_call)],
-) -> ClassifyResponse:
-    """Classify one customer message and run its category's workflow."""
+    pipeline = ready_pipeline(runtime)
+    body = parse_body(await request.body(), ClassifyRequest)
     response = await flows.classify_message(
-        call.runtime, call.pipeline, body, request_id=call.request_id
+        runtime, pipeline, body, request_id=request.scope["state"]["request_id"]
     )
     request_fields(request.scope).update(
         category=response.category.value,
@@ -60,4 +47,17 @@ async def classify(
         tier=response.classifier,
         channel=body.channel.value,
     )
-    return response
+    return Response(response.model_dump_json(), media_type="application/json")
+
+
+def install(app: FastAPI) -> None:
+    """Add the route; call it before any other route is added, so it is matched first."""
+    app.add_api_route(
+        PATH,
+        classify,
+        methods=["POST"],
+        response_model=ClassifyResponse,
+        responses=ERROR_RESPONSES,
+        tags=["classify"],
+        openapi_extra=json_body_schema(ClassifyRequest),
+    )
