@@ -96,3 +96,29 @@ async def test_when_docs_requested_then_openapi_served(client: httpx.AsyncClient
     assert (await client.get("/docs")).status_code == 200
     schema = (await client.get("/openapi.json")).json()
     assert "/api/v1/classify" in schema["paths"]
+
+
+async def test_when_docs_requested_then_classify_is_documented_once_with_its_body(
+    client: httpx.AsyncClient,
+) -> None:
+    """The route that answers is a plain Starlette route; FastAPI's twin documents it."""
+    schema = (await client.get("/openapi.json")).json()
+    operation = schema["paths"]["/api/v1/classify"]
+    assert list(operation) == ["post"]
+    post = operation["post"]
+    assert post["requestBody"] == {
+        "required": True,
+        "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/ClassifyRequest"}}
+        },
+    }
+    request_schema = schema["components"]["schemas"]["ClassifyRequest"]
+    assert request_schema["required"] == ["message"]
+    assert request_schema["properties"]["channel"]["$ref"] == "#/components/schemas/Channel"
+    assert "Channel" in schema["components"]["schemas"]
+    ok = post["responses"]["200"]["content"]["application/json"]["schema"]
+    assert ok == {"$ref": "#/components/schemas/ClassifyResponse"}
+    assert {"400", "401", "403", "429", "503"} <= set(post["responses"])
+    assert "422" not in post["responses"]
+    operation_ids = [op["operationId"] for path in schema["paths"].values() for op in path.values()]
+    assert len(operation_ids) == len(set(operation_ids))
