@@ -12,7 +12,6 @@ from orchestrator import __version__
 from orchestrator.api import classify, health
 from orchestrator.api.errors import install_error_handlers
 from orchestrator.api.openapi import install_openapi
-from orchestrator.api.schemas import ClassifyRequest
 from orchestrator.api.stack import FASTAPI_TELEMETRY, install_middleware, open_guardrails
 from orchestrator.classifiers.base import Classifier
 from orchestrator.compliance import router as compliance_router
@@ -91,7 +90,7 @@ def create_app(
     app.include_router(api)
     app.include_router(health.router, include_in_schema=False)  # /health, /ready aliases
     app.include_router(health.metrics_router)
-    install_openapi(app, bodies=[ClassifyRequest])
+    install_openapi(app)
     return app
 
 

@@ -68,16 +68,3 @@ def parse_body(raw: bytes, model: type[Model]) -> Model:
     except ValidationError as exc:
         errors = exc.errors(include_url=False, include_input=False)
         raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in errors]) from None
-
-
-def json_body_schema(model: type[BaseModel]) -> dict[str, Any]:
-    """`openapi_extra` for a route that reads its own body: the body documented as `model`
-    (whose schema the app's OpenAPI then carries among its components)."""
-    return {
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/json": {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}
-            },
-        }
-    }

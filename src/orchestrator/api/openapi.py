@@ -9,7 +9,6 @@ to this schema.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI
@@ -58,20 +57,14 @@ def _with_envelope(response: dict[str, Any]) -> dict[str, Any]:
     return response
 
 
-def add_component(components: dict[str, Any], model: type[BaseModel]) -> None:
-    """`model`'s schema, and those it refers to, among the components (FastAPI's own kept)."""
-    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
-    for name, definition in schema.pop("$defs", {}).items():
-        components.setdefault(name, definition)
-    components.setdefault(model.__name__, schema)
-
-
 def document_errors(schema: dict[str, Any]) -> dict[str, Any]:
     """Rewrite a FastAPI-generated schema in place (see the module docstring)."""
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     components.pop("HTTPValidationError", None)
     components.pop("ValidationError", None)
-    add_component(components, ErrorEnvelope)
+    envelope = ErrorEnvelope.model_json_schema(ref_template="#/components/schemas/{model}")
+    components.update(envelope.pop("$defs", {}))
+    components["ErrorEnvelope"] = envelope
     for path, operations in schema.get("paths", {}).items():
         for operation in operations.values():
             responses: dict[str, Any] = operation.setdefault("responses", {})
@@ -89,18 +82,13 @@ def document_errors(schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
-def install_openapi(app: FastAPI, *, bodies: Sequence[type[BaseModel]] = ()) -> None:
-    """Serve the rewritten schema at /openapi.json (built once, on first request). `bodies`:
-    the models of request bodies that routes parse themselves (`deps.json_body_schema`)."""
+def install_openapi(app: FastAPI) -> None:
+    """Serve the rewritten schema at /openapi.json (built once, on first request)."""
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            schema = generate()
-            components = schema.setdefault("components", {}).setdefault("schemas", {})
-            for model in bodies:
-                add_component(components, model)
-            app.openapi_schema = document_errors(schema)
+            app.openapi_schema = document_errors(generate())
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
