@@ -66,6 +66,7 @@ def serve(
 
     import uvicorn
 
+    from orchestrator.api.protocol import UVICORN_OPTIONS
     from orchestrator.observability.metrics import multiprocess_dir
 
     settings = Settings()
@@ -86,10 +87,7 @@ def serve(
             host=host,
             port=port,
             workers=workers,
-            access_log=False,
-            log_level="warning",
-            log_config=None,  # uvicorn's records go through our handler: JSON, PII redacted
-            proxy_headers=False,  # X-Forwarded-For: only from ORCH_TRUSTED_PROXIES, in the app
+            **UVICORN_OPTIONS,
         )
 
 

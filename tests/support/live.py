@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import uvicorn
 from fastapi import FastAPI
 
+from orchestrator.api.protocol import UVICORN_OPTIONS
 from support.server import free_port
 
 START_TIMEOUT_SECONDS = 60
@@ -24,15 +25,7 @@ class _ThreadServer(uvicorn.Server):
 def running(app: FastAPI) -> Iterator[str]:
     """The server's base URL while the block runs; a graceful shutdown after."""
     port = free_port()
-    config = uvicorn.Config(
-        app,
-        host="127.0.0.1",
-        port=port,
-        access_log=False,
-        log_level="warning",
-        log_config=None,
-        proxy_headers=False,
-    )
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, **UVICORN_OPTIONS)
     server = _ThreadServer(config)
     thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
     thread.start()
