@@ -37,7 +37,7 @@ async def classify_message(
     elapsed = time.perf_counter() - started
 
     metrics = runtime.metrics  # classification_requests_total: api/telemetry.py, every outcome
-    metrics.by_category.labels(category=decision.category.value, tier=decision.tier).inc()
+    metrics.by_category_by(decision.category.value, decision.tier).inc()
     metrics.latency.observe(elapsed)
     metrics.confidence.observe(decision.confidence)
     if decision.needs_human:

@@ -8,6 +8,7 @@ a client cannot pick its own bucket by sending the header.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ class Client:
     key_id: str | None = None
 
 
+@functools.lru_cache(maxsize=4096)  # peers repeat; a parse is several µs per request
 def _parse(text: str) -> Address | None:
     text = text.strip()
     if text.startswith("[") and "]" in text:  # [v6]:port
@@ -39,6 +41,11 @@ def _parse(text: str) -> Address | None:
         return None
 
 
+@functools.lru_cache(maxsize=4096)
+def _text(address: Address) -> str:
+    return str(address)
+
+
 def _trusted(address: Address, proxies: Sequence[Network]) -> bool:
     return any(address in network for network in proxies)
 
@@ -49,7 +56,7 @@ def client_address(scope: Scope, trusted_proxies: Sequence[Network]) -> str:
     host = str(peer[0]) if peer else "unknown"
     address = _parse(host)
     if address is None or not trusted_proxies or not _trusted(address, trusted_proxies):
-        return str(address) if address is not None else host
+        return _text(address) if address is not None else host
     hops: list[str] = []
     for name, value in scope.get("headers") or ():
         if name == b"x-forwarded-for":

@@ -11,12 +11,12 @@ from __future__ import annotations
 import math
 
 from fastapi.responses import JSONResponse
-from starlette.datastructures import Headers, MutableHeaders
+from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from orchestrator.api.clients import Client, client_address
 from orchestrator.api.errors import envelope
-from orchestrator.api.middleware import request_fields
+from orchestrator.api.middleware import append_header, request_fields
 from orchestrator.auth.deps import principal_for
 from orchestrator.config import Settings
 from orchestrator.observability.logging import get_logger
@@ -123,9 +123,12 @@ class RateLimitMiddleware:
             await response(scope, receive, send)
             return
 
+        raw = [(name.lower().encode(), value.encode()) for name, value in headers.items()]
+
         async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start" and headers:
-                MutableHeaders(scope=message).update(headers)
+            if message["type"] == "http.response.start":
+                for name, value in raw:  # set by nothing else: appended, not looked up
+                    append_header(message, name, value)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

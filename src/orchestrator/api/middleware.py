@@ -6,20 +6,32 @@ it is served carries it.
 
 from __future__ import annotations
 
+import os
 import re
 import time
-import uuid
 from typing import Any
 
 import structlog
-from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from orchestrator.observability.logging import get_logger
 
 REQUEST_ID_HEADER = "X-Request-ID"
+_REQUEST_ID_RAW = b"x-request-id"
 _WELL_FORMED = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 log = get_logger("orchestrator.access")
+
+
+def append_header(message: Message, name: bytes, value: bytes) -> None:
+    """Add a header the app itself never sets to an `http.response.start` message.
+
+    Appending the raw pair: `MutableHeaders` would first scan every header for the name.
+    """
+    headers = message.get("headers")
+    if isinstance(headers, list):
+        headers.append((name, value))
+    else:
+        message["headers"] = [*(headers or ()), (name, value)]
 
 
 def request_fields(scope: Scope) -> dict[str, Any]:
@@ -37,8 +49,12 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = dict(scope.get("headers") or ()).get(b"x-request-id", b"").decode("latin-1")
-        request_id = incoming if _WELL_FORMED.match(incoming) else uuid.uuid4().hex
+        incoming = ""
+        for name, value in scope.get("headers") or ():
+            if name == _REQUEST_ID_RAW:
+                incoming = value.decode("latin-1")  # the last one, as a dict of them would keep
+        request_id = incoming if _WELL_FORMED.match(incoming) else os.urandom(16).hex()
+        raw_id = request_id.encode("latin-1")
         state = scope.setdefault("state", {})
         state["request_id"] = request_id
         fields = request_fields(scope)
@@ -49,7 +65,7 @@ class RequestContextMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                MutableHeaders(scope=message)[REQUEST_ID_HEADER] = request_id
+                append_header(message, _REQUEST_ID_RAW, raw_id)
             await send(message)
 
         bound = structlog.contextvars.bind_contextvars(request_id=request_id)

@@ -98,17 +98,15 @@ class TelemetryMiddleware:
         finally:
             if not counted:  # the app failed before answering; the server answers 500
                 self._count(scope, method, route, 500)
-            self.metrics.http_latency.labels(method=method, route=route).observe(
-                time.perf_counter() - started
-            )
+            self.metrics.http_latency_by(method, route).observe(time.perf_counter() - started)
 
     def _count(self, scope: Scope, method: str, route: str, status: int) -> None:
         metrics = self.metrics
-        metrics.http_requests.labels(method=method, route=route, status=str(status)).inc()
+        metrics.http_requests_by(method, route, str(status)).inc()
         if route == CLASSIFY_ROUTE and method == "POST":
             fields = request_fields(scope)
-            metrics.requests.labels(
-                category=fields.get("category", "none"),
-                channel=fields.get("channel", "none"),
-                status=classify_status(status, fields.get(REFUSED)),
+            metrics.requests_by(
+                fields.get("category", "none"),
+                fields.get("channel", "none"),
+                classify_status(status, fields.get(REFUSED)),
             ).inc()

@@ -57,7 +57,9 @@ class _StderrLogger:
     """Writes each line to whatever sys.stderr is now (so test capture and redirection work)."""
 
     def msg(self, message: str) -> None:
-        print(message, file=sys.stderr, flush=True)
+        stream = sys.stderr
+        stream.write(message + "\n")  # one write: print() writes the line and its end apart
+        stream.flush()
 
     log = debug = info = warning = warn = error = critical = exception = msg
 
