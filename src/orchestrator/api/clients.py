@@ -41,11 +41,6 @@ def _parse(text: str) -> Address | None:
         return None
 
 
-@functools.lru_cache(maxsize=4096)
-def _text(address: Address) -> str:
-    return str(address)
-
-
 def _trusted(address: Address, proxies: Sequence[Network]) -> bool:
     return any(address in network for network in proxies)
 
@@ -56,7 +51,7 @@ def client_address(scope: Scope, trusted_proxies: Sequence[Network]) -> str:
     host = str(peer[0]) if peer else "unknown"
     address = _parse(host)
     if address is None or not trusted_proxies or not _trusted(address, trusted_proxies):
-        return _text(address) if address is not None else host
+        return str(address) if address is not None else host
     hops: list[str] = []
     for name, value in scope.get("headers") or ():
         if name == b"x-forwarded-for":

@@ -16,8 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from orchestrator.observability.logging import get_logger
 
-REQUEST_ID_HEADER = "X-Request-ID"
-_REQUEST_ID_RAW = b"x-request-id"
+REQUEST_ID_HEADER = b"x-request-id"  # read and answered as a raw ASGI header name
 _WELL_FORMED = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 log = get_logger("orchestrator.access")
 
@@ -51,7 +50,7 @@ class RequestContextMiddleware:
             return
         incoming = ""
         for name, value in scope.get("headers") or ():
-            if name == _REQUEST_ID_RAW:
+            if name == REQUEST_ID_HEADER:
                 incoming = value.decode("latin-1")  # the last one, as a dict of them would keep
         request_id = incoming if _WELL_FORMED.match(incoming) else os.urandom(16).hex()
         raw_id = request_id.encode("latin-1")
@@ -65,7 +64,7 @@ class RequestContextMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                append_header(message, _REQUEST_ID_RAW, raw_id)
+                append_header(message, REQUEST_ID_HEADER, raw_id)
             await send(message)
 
         bound = structlog.contextvars.bind_contextvars(request_id=request_id)

@@ -71,7 +71,7 @@ class CoalescingHttpToolsProtocol(HttpToolsProtocol):
         previous = self.cycle
         super().on_headers_complete()
         cycle = self.cycle
-        if cycle is previous or cycle is None:  # an upgrade: no new request cycle
+        if cycle is previous:  # an upgrade: no new request cycle
             return
         holder = HeadHolder(self.transport, cycle)
         cycle.transport = holder  # type: ignore[assignment]
