@@ -1,9 +1,7 @@
 """The middleware stack, in the order a request meets it, and what it holds open.
 
-RequestContext   request id, the one access-log line (outermost: refusals get both)
-Telemetry        server span, HTTP metrics, classify outcome counter
-LoadShedding     beyond ORCH_MAX_CONCURRENT_REQUESTS in flight → 503 at once
-RateLimit        token bucket per key or address → 429
+FastAPI's own    server span (its native OpenTelemetry), body limit, error handling
+Edge             request id, load shedding, rate limiting, HTTP metrics, the access-log line
 (routes)
 """
 
@@ -16,9 +14,8 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.telemetry import TelemetryConfig
 
-from orchestrator.api.guardrails import EXEMPT_PATHS, LoadSheddingMiddleware, RateLimitMiddleware
-from orchestrator.api.middleware import RequestContextMiddleware
-from orchestrator.api.telemetry import TelemetryMiddleware
+from orchestrator.api.edge import EdgeMiddleware
+from orchestrator.api.guardrails import EXEMPT_PATHS
 from orchestrator.config import Settings
 from orchestrator.observability.metrics import Metrics
 from orchestrator.observability.tracing import setup_tracing
@@ -47,15 +44,13 @@ FASTAPI_TELEMETRY: TelemetryConfig = {
 def install_middleware(
     app: FastAPI, settings: Settings, metrics: Metrics, limiter: RateLimiter
 ) -> None:
-    # add_middleware wraps what is there: the last added runs first.
-    app.add_middleware(RateLimitMiddleware, limiter=limiter, settings=settings, metrics=metrics)
     app.add_middleware(
-        LoadSheddingMiddleware,
-        limit=ConcurrencyLimit(settings.max_concurrent_requests, gauge=metrics.in_flight),
+        EdgeMiddleware,
+        settings=settings,
         metrics=metrics,
+        limiter=limiter,
+        limit=ConcurrencyLimit(settings.max_concurrent_requests, gauge=metrics.in_flight),
     )
-    app.add_middleware(TelemetryMiddleware, metrics=metrics)
-    app.add_middleware(RequestContextMiddleware)
 
 
 @asynccontextmanager
