@@ -35,6 +35,7 @@ from orchestrator.api.middleware import (
     REQUEST_ID_HEADER,
     access_line,
     append_headers,
+    request_fields,
     request_id_for,
 )
 from orchestrator.api.telemetry import RouteTemplates, count_response, method_label
@@ -67,9 +68,8 @@ class EdgeMiddleware:
             return
         started = time.perf_counter()
         request_id = request_id_for(scope)
-        state = scope.setdefault("state", {})
-        state["request_id"] = request_id
-        fields: dict[str, Any] = state.setdefault("log_fields", {})
+        fields = request_fields(scope)  # creates the request's state
+        scope["state"]["request_id"] = request_id
         method, route = method_label(scope), self.templates(scope)
         trace.get_current_span().set_attribute("request.id", request_id)  # FastAPI's span
         extra = [(REQUEST_ID_HEADER, request_id.encode("latin-1"))]  # the guardrails add theirs

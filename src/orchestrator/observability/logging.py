@@ -142,6 +142,7 @@ class _InfoLines:
     def __init__(self) -> None:
         self.processors: tuple[structlog.typing.Processor, ...] | None = None  # not configured
         self.enabled = True
+        self.out = _StderrLogger()
 
     def write(self, event_dict: dict[str, Any]) -> None:
         if self.processors is None:  # logging not configured here: structlog's defaults
@@ -155,7 +156,7 @@ class _InfoLines:
                 rendered = processor(None, "info", rendered)
         except structlog.DropEvent:
             return
-        _StderrLogger().msg(rendered)
+        self.out.msg(rendered)
 
 
 _info_lines = _InfoLines()
