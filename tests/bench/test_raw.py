@@ -59,6 +59,22 @@ def test_when_run_as_a_process_then_it_waits_for_go_and_prints_one_json_object(
     assert figures["batched_msgs_per_s"] > 0
 
 
+def test_when_told_threads_and_seconds_then_it_measures_once_per_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    threads = torch.get_num_threads()  # process-wide: "go" sets it, so keep the suite's
+    monkeypatch.setattr(sys, "stdin", io.StringIO(f"go {threads} 0.2\nnoise\ngo 1 0.1\n"))
+    try:
+        raw.main(["--data", str(ROOT / "data" / "train"), "--threads", str(threads), "--wait"])
+    finally:
+        torch.set_num_threads(threads)
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0] == "READY"
+    figures = [json.loads(line) for line in lines[1:]]
+    assert [f["threads"] for f in figures] == [threads, 1]
+    assert all(f["batched_msgs_per_s"] > 0 for f in figures)
+
+
 def test_when_the_bench_goes_away_before_go_then_it_measures_nothing(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

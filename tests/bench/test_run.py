@@ -80,3 +80,14 @@ def test_when_cpu_is_noted_then_each_load_of_the_soaked_worker_count_is_named() 
     note = run.cpu_by_load(rows, 2)
     assert note.endswith("concurrency 64: 0.9 + 1.4; 226.0 msgs/s: 1.3 + 2.9; soak: 0.9 + 1.4")
     assert note.startswith("CPU per answered message on 2 worker(s)")
+
+
+def test_when_the_phases_ran_late_then_the_soak_gives_way_to_the_deadline() -> None:
+    plan = run.Plan((1, 2), (1,), (0.5,), 1.0, soak_seconds=120.0, raw_seconds=6.0)
+    assert plan.deadline_seconds == run.DEADLINE_SECONDS
+    on_time = run.DEADLINE_SECONDS - run.FINISH_SECONDS - 120.0
+    assert plan.soak_for(on_time - 5) == 120.0
+    assert plan.soak_for(on_time + 7) == pytest.approx(113.0)
+    assert plan.soak_for(run.DEADLINE_SECONDS) == run.MIN_SOAK_SECONDS  # never less than this
+    short = run.Plan((1,), (1,), (0.5,), 0.5, soak_seconds=2.0, raw_seconds=0.5)
+    assert short.soak_for(run.DEADLINE_SECONDS) == 2.0  # nor more than asked
