@@ -73,30 +73,47 @@ def test_when_flags_given_then_int8_is_fast_only_with_dot_product_instructions(
     assert cpu.fast_int8(frozenset(flags)) is (expected and torch.backends.mkldnn.is_available())
 
 
+@pytest.mark.parametrize(
+    ("flags", "expected"),
+    [
+        ({"sse2", "avx", "avx2", "fma"}, True),  # fbgemm's int8 kernels: AVX2 is enough
+        ({"avx2", "avx512f", "avx512_vnni"}, True),
+        ({"sse2", "avx"}, False),
+        ({"fp", "asimd"}, False),
+    ],
+)
+def test_when_flags_given_then_fbgemm_int8_runs_with_avx2(flags: set[str], expected: bool) -> None:
+    fbgemm = "fbgemm" in torch.backends.quantized.supported_engines
+    assert cpu.avx2_int8(frozenset(flags)) is (expected and fbgemm)
+
+
 def test_when_asked_then_usable_cores_is_at_least_one() -> None:
     assert 1 <= cpu.usable_cores() <= (torch.get_num_threads() + 1024)
 
 
 @pytest.mark.parametrize(
-    ("setting", "int8", "bf16", "expected"),
+    ("setting", "int8", "bf16", "avx2", "expected"),
     [
-        ("fp32", True, True, "fp32"),
-        ("bf16", True, False, "bf16"),
-        ("int8", False, True, "int8"),
-        ("auto", True, True, "int8"),  # measured faster than bf16 where a CPU has both
-        ("auto", True, False, "int8"),
-        ("auto", False, True, "bf16"),
-        ("auto", False, False, "fp32"),
+        ("fp32", True, True, True, "fp32"),
+        ("bf16", True, False, True, "bf16"),
+        ("int8", False, True, False, "int8"),
+        ("auto", True, True, True, "int8"),  # measured faster than bf16 where a CPU has both
+        ("auto", True, False, True, "int8"),
+        ("auto", False, True, True, "bf16"),
+        ("auto", False, False, True, "int8"),  # fbgemm's kernels: faster than fp32 on AVX2
+        ("auto", False, False, False, "fp32"),
     ],
 )
-def test_when_precision_resolved_then_auto_prefers_int8_then_bf16_then_fp32(
-    setting: str, int8: bool, bf16: bool, expected: str
+def test_when_precision_resolved_then_auto_prefers_int8_then_bf16_then_int8_on_avx2_then_fp32(
+    setting: str, int8: bool, bf16: bool, avx2: bool, expected: str
 ) -> None:
-    assert resolve_precision(setting, int8=int8, bf16=bf16) == expected
+    assert resolve_precision(setting, int8=int8, bf16=bf16, avx2_int8=avx2) == expected
 
 
 def test_when_precision_resolved_without_flags_then_this_cpus_flags_decide() -> None:
-    expected = resolve_precision("auto", int8=cpu.fast_int8(), bf16=cpu.fast_bf16())
+    expected = resolve_precision(
+        "auto", int8=cpu.fast_int8(), bf16=cpu.fast_bf16(), avx2_int8=cpu.avx2_int8()
+    )
     assert resolve_precision("auto") == expected
 
 

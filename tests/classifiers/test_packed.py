@@ -12,14 +12,18 @@ from structlog.testing import capture_logs
 from torch.profiler import ProfilerActivity, profile
 
 from orchestrator.classifiers import packed
+from orchestrator.classifiers.cpu import avx2_int8, fast_int8
 from orchestrator.classifiers.embedder import Embedder, Precision, default_model_path
 from orchestrator.classifiers.local import LocalClassifier
 from orchestrator.classifiers.model_files import BertWeights
 from orchestrator.classifiers.packed import (
     Encoder,
+    Int8Kernel,
     PackedBert,
+    _FbgemmLinear,
     _Int8Linear,
     can_prepack,
+    fbgemm_int8_linear,
     int8_linear,
     passes,
 )
@@ -120,9 +124,17 @@ def test_when_weights_prepacked_then_bit_identical(
     np.testing.assert_array_equal(prepacked.encode(ids), plain.encode(ids))
 
 
-@pytest.fixture(scope="module")
-def int8_embedder() -> Embedder:
-    return Embedder(precision="int8")
+KERNELS = [
+    "int_mm",
+    pytest.param(
+        "fbgemm", marks=pytest.mark.skipif(not avx2_int8(), reason="fbgemm needs AVX2 here")
+    ),
+]
+
+
+@pytest.fixture(scope="module", params=KERNELS)
+def int8_embedder(request: pytest.FixtureRequest) -> Embedder:
+    return Embedder(precision="int8", int8_kernel=request.param)
 
 
 def test_when_int8_then_close_to_fp32(
@@ -143,13 +155,23 @@ def test_when_int8_and_batched_differently_then_same_vectors(
     np.testing.assert_array_equal(whole[:40], alone)
 
 
-@pytest.mark.parametrize("precision", ["fp32", "int8"])
+def test_when_the_cpu_has_vnni_then_int_mm_else_fbgemm_on_avx2() -> None:
+    expected = "fbgemm" if avx2_int8() and not fast_int8() else "int_mm"
+    assert packed.int8_kernel() == expected
+    assert Embedder(precision="int8").int8_kernel == expected
+
+
+@pytest.mark.parametrize(("precision", "kernel"), [("fp32", None), *[("int8", k) for k in KERNELS]])
 def test_when_split_into_passes_by_tokens_then_same_vectors(
-    local_classifier: LocalClassifier, texts: list[str], precision: Precision, weights: BertWeights
+    local_classifier: LocalClassifier,
+    texts: list[str],
+    precision: Precision,
+    kernel: Int8Kernel | None,
+    weights: BertWeights,
 ) -> None:
     ids = _ids(local_classifier, texts[:48])
-    one_pass = PackedBert(weights, precision=precision, max_tokens=1 << 20)
-    small = PackedBert(weights, precision=precision, max_tokens=40)
+    one_pass = PackedBert(weights, precision=precision, max_tokens=1 << 20, kernel=kernel)
+    small = PackedBert(weights, precision=precision, max_tokens=40, kernel=kernel)
     lengths = torch.tensor([len(message) for message in ids])
     assert len(passes(lengths, small.max_tokens)) > 10  # really split
     np.testing.assert_array_equal(small.encode(ids), one_pass.encode(ids))
@@ -196,16 +218,57 @@ def test_when_int8_linear_then_within_quantisation_error_of_fp32() -> None:
     torch.testing.assert_close(got, alone, rtol=0, atol=1e-6)
 
 
-@pytest.mark.parametrize("precision", ["fp32", "int8"])
+@pytest.mark.parametrize(("precision", "kernel"), [("fp32", None), *[("int8", k) for k in KERNELS]])
 def test_when_scripted_then_bit_identical_to_the_same_code_run_from_python(
-    local_classifier: LocalClassifier, texts: list[str], precision: Precision, weights: BertWeights
+    local_classifier: LocalClassifier,
+    texts: list[str],
+    precision: Precision,
+    kernel: Int8Kernel | None,
+    weights: BertWeights,
 ) -> None:
     ids = _ids(local_classifier, texts[:48])
-    scripted = PackedBert(weights, precision=precision)
+    scripted = PackedBert(weights, precision=precision, kernel=kernel)
     assert isinstance(scripted.encoder, torch.jit.ScriptModule)  # this torch scripts it
-    from_python = PackedBert(weights, precision=precision)
+    from_python = PackedBert(weights, precision=precision, kernel=kernel)
     from_python.encoder = Encoder(weights, from_python.layers)
     np.testing.assert_array_equal(scripted.encode(ids), from_python.encode(ids))
+
+
+@pytest.mark.skipif(not avx2_int8(), reason="fbgemm needs AVX2 here")
+def test_when_fbgemm_int8_linear_then_within_quantisation_error_and_row_by_row() -> None:
+    generator = torch.Generator().manual_seed(6)
+    weight = torch.randn(96, 64, generator=generator) * 0.05
+    bias = torch.randn(96, generator=generator)
+    x = torch.randn(12, 64, generator=generator)
+    x[3] *= 100  # one loud token must not coarsen its neighbours' steps
+    x[:, 5] *= 30  # a loud channel, kept in fp32
+    plain = _FbgemmLinear(weight, bias, torch.empty(0, dtype=torch.long))
+    layer = _FbgemmLinear(weight, bias, torch.tensor([5]))
+
+    def run(rows: torch.Tensor, on: _FbgemmLinear = layer) -> torch.Tensor:
+        return fbgemm_int8_linear(rows, on.weight, on.bias, on.outliers, on.outlier_weight)
+
+    got, exact = run(x), torch.nn.functional.linear(x, weight, bias)
+    scale = exact.abs().amax(dim=1, keepdim=True)
+    error = ((got - exact).abs() / scale).max()
+    assert error < 0.02
+    assert error < ((run(x, plain) - exact).abs() / scale).max()  # the loud channel's due
+    alone = torch.cat([run(x[i : i + 1]) for i in range(len(x))])
+    torch.testing.assert_close(got, alone, rtol=0, atol=0)
+
+
+@pytest.mark.skipif(not avx2_int8(), reason="fbgemm needs AVX2 here")
+def test_when_every_product_is_at_its_largest_then_fbgemm_does_not_saturate() -> None:
+    # Weights of one sign at full scale against tokens at the top of their range: each pair of
+    # u8 x s8 products is as large as it gets. With 8-bit weights the 16-bit pair sums of AVX2
+    # would clip; with 7 they cannot, and the result is the exact one.
+    weight = torch.ones(8, 64)
+    weight[1] *= -1
+    x = torch.ones(4, 64)
+    x[2] *= -1
+    layer = _FbgemmLinear(weight, torch.zeros(8), torch.empty(0, dtype=torch.long))
+    got = fbgemm_int8_linear(x, layer.weight, layer.bias, layer.outliers, layer.outlier_weight)
+    torch.testing.assert_close(got, x @ weight.t(), rtol=0.01, atol=0.1)
 
 
 class _Unscriptable(Encoder):

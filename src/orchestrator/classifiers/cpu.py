@@ -65,6 +65,15 @@ def fast_int8(flags: frozenset[str] | None = None) -> bool:
     return _native(INT8_FLAGS, flags)
 
 
+def avx2_int8(flags: frozenset[str] | None = None) -> bool:
+    """True when fbgemm's int8 kernels run here: AVX2 (products of u8 and s8 pairs) and a torch
+    built with fbgemm. Where VNNI is missing, these beat fp32 (classifiers/packed.py)."""
+    import torch
+
+    present = cpu_flags() if flags is None else flags
+    return "avx2" in present and "fbgemm" in torch.backends.quantized.supported_engines
+
+
 def fast_bf16(flags: frozenset[str] | None = None) -> bool:
     """True when the CPU computes bf16 natively (AVX512-BF16 or AMX) and torch can use it."""
     return _native(BF16_FLAGS, flags)

@@ -10,14 +10,39 @@ import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import numpy.typing as npt
 
+if TYPE_CHECKING:
+    from orchestrator.classifiers.packed import Int8Kernel
+
 Vectors = npt.NDArray[np.float32]
 Precision = Literal["fp32", "bf16", "int8"]
 PRIMITIVE_CACHE_CAPACITY = 256
+# Messages of the kinds the service reads (written for this purpose, not taken from any data set):
+# the int8 layers on fbgemm keep in fp32 the channels these make loudest (classifiers/packed.py).
+CALIBRATION_TEXTS = (
+    "hi",
+    "?",
+    "where is my order",
+    "Hello, I placed order 55120 last week and it still hasn't shipped. Can you check?",
+    "um yeah so i'm calling because my prescription refill was supposed to be ready today",
+    "what are your pharmacy hours on sunday",
+    "Can I take ibuprofen with my blood pressure medication?",
+    "my daughter swallowed some of my pills, she's 3, what do I do",
+    "I started the new antibiotic yesterday and now my lips are swelling and it's hard to breathe",
+    "pls cancel my subscrption, i was charged twice this month!!",
+    "Dear team, I would like to request a refund for the damaged thermometer I received. "
+    "The box was crushed and the display does not turn on. Order reference 88213. Regards, Ana",
+    "the pharmacist gave me the wrong strength, the label says 50 mg but I'm prescribed 25",
+    "do you price match",
+    "I have been feeling dizzy and nauseous since switching to the generic version of my "
+    "medication three days ago, and I want to report it",
+    "change my delivery address to 12 Elm Street",
+    "is the flu shot covered by insurance",
+)
 
 
 def default_model_path() -> Path:
@@ -32,7 +57,8 @@ class Embedder:
     Torch releases the GIL while it computes, so callers run `encode` in a worker thread and
     the event loop keeps serving; the lock keeps two threads from fighting over the cores.
     `threads` sets torch's intra-op threads for the whole process (None: torch's default);
-    `precision="bf16"` halves the matrix work where the CPU has bf16 instructions.
+    `precision="bf16"` halves the matrix work where the CPU has bf16 instructions; `"int8"` runs
+    the linear layers in int8, on `int8_kernel` (default: the one for this CPU).
     """
 
     dimension = 384
@@ -43,6 +69,7 @@ class Embedder:
         *,
         threads: int | None = None,
         precision: Precision = "fp32",
+        int8_kernel: Int8Kernel | None = None,
     ) -> None:
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         # oneDNN (and ideep, under torch's bf16 matmuls) keep a compiled primitive per input
@@ -66,8 +93,14 @@ class Embedder:
         self.path = model_path or default_model_path()
         check_mean_pooling(self.path)
         self.tokenize = Tokenizer(self.path)
-        self._packed = PackedBert(BertWeights.read(self.path), precision=precision)
+        self._packed = PackedBert(
+            BertWeights.read(self.path),
+            precision=precision,
+            kernel=int8_kernel,
+            calibration=self.tokenize(CALIBRATION_TEXTS),
+        )
         self.precision: Precision = precision
+        self.int8_kernel = self._packed.kernel  # None unless int8
         self._lock = threading.Lock()
 
     def encode(self, texts: Sequence[str], *, batch_size: int = 64) -> Vectors:

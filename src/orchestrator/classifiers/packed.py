@@ -9,8 +9,9 @@ only the attention step runs message by message. Same weights and arithmetic as 
 (tests/classifiers/test_packed.py). Every step treats each message on its own, so a message's
 vector does not depend on what else is in its batch.
 
-Precisions: fp32; bf16 (where the CPU computes it natively); int8 linear layers (`_Int8Linear`,
-where the CPU has VNNI or AMX int8), with everything around them in fp32.
+Precisions: fp32; bf16 (where the CPU computes it natively); int8 linear layers, with everything
+around them in fp32: `torch._int_mm` where the CPU has VNNI or AMX int8 (`_Int8Linear`), fbgemm's
+kernels where it has AVX2 alone (`_FbgemmLinear`). Both scale each token on its own.
 
 A pass runs under TorchScript (`Encoder`, scripted at load): its ~60 operations per layer are
 dispatched from torch's C++ interpreter instead of Python, with the GIL released for the whole
@@ -26,19 +27,21 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import numpy.typing as npt
 import torch
 import torch.nn.functional as F  # noqa: N812 - torch's own convention
 
-from orchestrator.classifiers.cpu import fast_bf16
+from orchestrator.classifiers.cpu import avx2_int8, fast_bf16, fast_int8
 from orchestrator.classifiers.model_files import BertWeights
 from orchestrator.observability.logging import get_logger
 
 if TYPE_CHECKING:
     from orchestrator.classifiers.embedder import Precision
+
+Int8Kernel = Literal["int_mm", "fbgemm"]
 
 Vectors = npt.NDArray[np.float32]
 log = get_logger(__name__)
@@ -47,6 +50,10 @@ log = get_logger(__name__)
 # in passes of 96-192 tokens (one thread). fp32 and bf16 passes are not split (fp32 measured
 # fastest unsplit).
 INT8_PASS_TOKENS = 160
+# fbgemm's kernels (AVX2): 32 messages of the bench's mix took 4.2-4.6 ms each in passes of 64
+# tokens, 4.0-4.2 in 160, 3.6-4.2 in 320, 4.4-5.1 unsplit; fp32 5.3-5.7 (one thread, AMD EPYC
+# Zen 3, five rounds).
+FBGEMM_PASS_TOKENS = 320
 PREPACK_BATCH_HINT = 64  # tokens per call oneDNN lays the weights out for (any count works)
 
 
@@ -125,7 +132,79 @@ def int8_linear(
     return torch.addcmul(bias, sums.mul_(step), scale)
 
 
-Linear = _Linear | _Int8Linear
+# fbgemm's AVX2 kernels add products of u8 and s8 in pairs into 16 bits, which saturate past
+# 32,767: 255 x 63 x 2 = 32,130 cannot. Weights on 7 bits, then (measured on the bench's messages,
+# cosine to fp32 0.9729 at worst and 0.9963 on average, as with 8 bits), activations on 8.
+FBGEMM_WEIGHT_LEVELS = 63
+# Input channels per fbgemm layer kept in fp32. Cosine to fp32 over the test set's 150 messages,
+# worst / mean: none 0.9794 / 0.9958, two 0.9941 / 0.9987, four 0.9952 / 0.9988, eight 0.9947 /
+# 0.9989 (torch._int_mm's int8, with none: 0.9841 / 0.9971).
+FBGEMM_OUTLIERS = 4
+
+
+def int8_kernel() -> Int8Kernel:
+    """`torch._int_mm` where the CPU has VNNI or AMX (or nothing better), fbgemm on AVX2 alone."""
+    return "fbgemm" if not fast_int8() and avx2_int8() else "int_mm"
+
+
+class _FbgemmLinear:
+    """A linear layer in int8 on fbgemm (`fbgemm_int8_linear`), for CPUs with AVX2 but no VNNI,
+    where `torch._int_mm` has no fast kernel (~20x slower than fp32 there).
+
+    fbgemm's dynamic quantisation takes one step for all the rows it is given, from their range.
+    Each token is scaled here to [-1, 1] on its own first, and a pinning row holding exactly -1
+    and 1 goes along, so the range, and with it the step, is the same for every call: a message
+    gets the same vector alone or in a batch, bit for bit (tested), as with `_Int8Linear`. Weights
+    per output channel; the bias is added back in fp32 after the token's scale.
+
+    `outliers`: input channels that run in fp32 beside the int8 product (`outlier_channels`). A
+    few of this model's channels are 5-15x louder than the rest (one reaches 28 where the median
+    is 1.8): scaled with them, every other channel of the token loses most of its steps.
+    """
+
+    def __init__(self, weight: torch.Tensor, bias: torch.Tensor, outliers: torch.Tensor) -> None:
+        weight = weight.detach().float()
+        self.outliers = outliers.to(torch.long)
+        self.outlier_weight = weight[:, self.outliers].t().contiguous()  # [outliers, out]
+        weight = weight.index_fill(1, self.outliers, 0.0)
+        scale = weight.abs().amax(dim=1).clamp_min(1e-12) / FBGEMM_WEIGHT_LEVELS
+        zero = torch.zeros(weight.shape[0], dtype=torch.long)
+        with warnings.catch_warnings():  # quantised tensors are marked deprecated; torch is pinned
+            warnings.filterwarnings("ignore", "torch.quantize_per_tensor", UserWarning)
+            quantized = torch.quantize_per_channel(weight, scale.double(), zero, 0, torch.qint8)
+        self.weight = torch.ops.quantized.linear_prepack(quantized, None)
+        self.bias = bias.detach().float().contiguous()
+
+
+def fbgemm_int8_linear(
+    x: torch.Tensor,
+    packed: torch.classes.quantized.LinearPackedParamsBase,  # type: ignore[name-defined]
+    bias: torch.Tensor,
+    outliers: torch.Tensor,
+    outlier_weight: torch.Tensor,
+) -> torch.Tensor:
+    """`x @ weight + bias`: fbgemm's int8 kernels for all but the `outliers` input channels,
+    each row of `x` scaled on its own, and fp32 for those."""
+    rest = x.index_fill(1, outliers, 0.0)
+    step = rest.abs().amax(dim=1, keepdim=True).clamp_min(1e-12)
+    pin = x.new_zeros(1, x.shape[1])
+    pin[0, 0], pin[0, 1] = 1.0, -1.0
+    out = torch.ops.quantized.linear_dynamic(torch.cat([rest / step, pin]), packed, False)
+    y = torch.addcmul(bias, out[:-1], step)
+    # Channel by channel, elementwise: a matrix product's order of sums may change with the
+    # number of rows, and the next layer's rounding to int8 would turn that into whole steps.
+    loud = x.index_select(1, outliers)
+    for k in range(loud.shape[1]):
+        y.addcmul_(loud[:, k : k + 1], outlier_weight[k])
+    return y
+
+
+def outlier_channels(loudest: torch.Tensor, count: int) -> torch.Tensor:
+    """The `count` input channels with the largest magnitudes seen (`loudest`), in order."""
+    return torch.topk(loudest, min(count, len(loudest))).indices.sort().values
+
+
+Linear = _Linear | _Int8Linear | _FbgemmLinear
 
 
 @dataclass(frozen=True)
@@ -152,6 +231,37 @@ def passes(lengths: torch.Tensor, max_tokens: int) -> list[tuple[int, int, int, 
     return runs
 
 
+def _dense(weights: BertWeights, i: int, name: str) -> tuple[torch.Tensor, torch.Tensor]:
+    return weights.layer(i, f"{name}.weight"), weights.layer(i, f"{name}.bias")
+
+
+def _stacked_qkv(weights: BertWeights, i: int) -> tuple[torch.Tensor, torch.Tensor]:
+    heads = [_dense(weights, i, f"attention.self.{h}") for h in ("query", "key", "value")]
+    return torch.cat([w for w, _ in heads]), torch.cat([b for _, b in heads])
+
+
+def _on_fbgemm(
+    weights: BertWeights, layers: list[_Layer], calibration: Sequence[Sequence[int]]
+) -> list[_Layer]:
+    """`layers` (fp32) on fbgemm, each keeping in fp32 the input channels that were loudest over
+    the `calibration` messages, run through the fp32 layers one by one."""
+    recorder = _Loudness(weights, layers)
+    with torch.inference_mode():
+        for ids in calibration:
+            recorder(torch.tensor(list(ids)), [len(ids)])
+    linears = iter(recorder.loudest)
+
+    def int8(lin: Linear) -> _FbgemmLinear:
+        loudest = next(linears)
+        count = FBGEMM_OUTLIERS if calibration else 0
+        return _FbgemmLinear(lin.weight, lin.bias, outlier_channels(loudest, count))
+
+    return [
+        _Layer(int8(ly.qkv), int8(ly.out), ly.norm1, int8(ly.up), int8(ly.down), ly.norm2)
+        for ly in layers
+    ]
+
+
 class PackedBert:
     """Mean-pooled, L2-normalised sentence vectors from a Hugging Face `BertModel`."""
 
@@ -162,45 +272,45 @@ class PackedBert:
         precision: Precision,
         prepack: bool = True,
         max_tokens: int | None = None,
+        kernel: Int8Kernel | None = None,
+        calibration: Sequence[Sequence[int]] = (),
     ) -> None:
         """`precision`: fp32; bf16 weights and activations; or int8 linear layers with fp32
-        around them. `max_tokens` per pass: by default split only in int8."""
+        around them, on `kernel` (default: this CPU's, `int8_kernel()`). `max_tokens` per pass:
+        by default split only in int8. `calibration`: token ids of messages whose loudest
+        channels stay in fp32 on fbgemm (none: no channel does)."""
         self.hidden = weights.config.hidden
         int8 = precision == "int8"
+        self.kernel: Int8Kernel | None = (kernel or int8_kernel()) if int8 else None
         dtype = torch.bfloat16 if precision == "bf16" else torch.float32
-        self.max_tokens = max_tokens or (INT8_PASS_TOKENS if int8 else 1 << 30)
+        split = FBGEMM_PASS_TOKENS if self.kernel == "fbgemm" else INT8_PASS_TOKENS
+        self.max_tokens = max_tokens or (split if int8 else 1 << 30)
         prepack = prepack and dtype == torch.bfloat16 and can_prepack()
 
         def cast(t: torch.Tensor) -> torch.Tensor:
             return _cast(t, dtype)
 
         def linear(weight: torch.Tensor, bias: torch.Tensor) -> Linear:
-            if int8:
+            if int8 and self.kernel != "fbgemm":
                 return _Int8Linear(weight, bias)
             return _Linear(cast(weight), cast(bias), prepack=prepack)
-
-        def dense(i: int, name: str) -> Linear:
-            return linear(weights.layer(i, f"{name}.weight"), weights.layer(i, f"{name}.bias"))
 
         def norm(i: int, name: str) -> tuple[torch.Tensor, torch.Tensor]:
             return cast(weights.layer(i, f"{name}.weight")), cast(weights.layer(i, f"{name}.bias"))
 
-        self.layers = []
-        for i in range(weights.config.layers):
-            qkv = [f"attention.self.{h}" for h in ("query", "key", "value")]
-            self.layers.append(
-                _Layer(
-                    qkv=linear(
-                        torch.cat([weights.layer(i, f"{h}.weight") for h in qkv]),
-                        torch.cat([weights.layer(i, f"{h}.bias") for h in qkv]),
-                    ),
-                    out=dense(i, "attention.output.dense"),
-                    norm1=norm(i, "attention.output.LayerNorm"),
-                    up=dense(i, "intermediate.dense"),
-                    down=dense(i, "output.dense"),
-                    norm2=norm(i, "output.LayerNorm"),
-                )
+        self.layers = [
+            _Layer(
+                qkv=linear(*_stacked_qkv(weights, i)),
+                out=linear(*_dense(weights, i, "attention.output.dense")),
+                norm1=norm(i, "attention.output.LayerNorm"),
+                up=linear(*_dense(weights, i, "intermediate.dense")),
+                down=linear(*_dense(weights, i, "output.dense")),
+                norm2=norm(i, "output.LayerNorm"),
             )
+            for i in range(weights.config.layers)
+        ]
+        if self.kernel == "fbgemm":  # from the fp32 layers: the loud channels, then int8
+            self.layers = _on_fbgemm(weights, self.layers, calibration)
         self.encoder = scripted(Encoder(weights, self.layers))
 
     @torch.inference_mode()
@@ -238,6 +348,7 @@ class Encoder(torch.nn.Module):
         self.hidden = config.hidden
         self.eps = config.eps
         self.int8 = isinstance(first, _Int8Linear)
+        self.fbgemm = isinstance(first, _FbgemmLinear)
         self.prepacked = isinstance(first, _Linear) and first.prepacked
         self.word = _cast(weights["embeddings.word_embeddings.weight"], dtype)
         self.position = _cast(weights["embeddings.position_embeddings.weight"], dtype)
@@ -247,9 +358,16 @@ class Encoder(torch.nn.Module):
         ]
         # Four linear layers per BERT layer (qkv, out, up, down), and two norms of two tensors.
         linears = [lin for layer in layers for lin in (layer.qkv, layer.out, layer.up, layer.down)]
-        self.weights = [lin.weight for lin in linears]
-        self.biases = [lin.bias for lin in linears]
         none = torch.empty(0)
+        self.weights = [lin.weight for lin in linears if not isinstance(lin, _FbgemmLinear)]
+        self.packed = [lin.weight for lin in linears if isinstance(lin, _FbgemmLinear)]
+        self.outliers = [
+            lin.outliers if isinstance(lin, _FbgemmLinear) else none.long() for lin in linears
+        ]
+        self.outlier_weights = [
+            lin.outlier_weight if isinstance(lin, _FbgemmLinear) else none for lin in linears
+        ]
+        self.biases = [lin.bias for lin in linears]
         self.scales = [lin.scale if isinstance(lin, _Int8Linear) else none for lin in linears]
         self.norms = [t for layer in layers for t in (*layer.norm1, *layer.norm2)]
         self.layers = len(layers)
@@ -276,6 +394,10 @@ class Encoder(torch.nn.Module):
         return sums / lengths.unsqueeze(1).to(torch.float32)
 
     def _linear(self, x: torch.Tensor, i: int) -> torch.Tensor:
+        if self.fbgemm:
+            return fbgemm_int8_linear(
+                x, self.packed[i], self.biases[i], self.outliers[i], self.outlier_weights[i]
+            )
         if self.int8:
             return int8_linear(x, self.weights[i], self.scales[i], self.biases[i])
         if self.prepacked:
@@ -302,6 +424,25 @@ class Encoder(torch.nn.Module):
         )
         context = F.scaled_dot_product_attention(q, k, v)[0]  # [heads, tokens, head_dim]
         return context.transpose(0, 1).reshape(tokens, self.hidden).to(dtype)
+
+
+class _Loudness(Encoder):
+    """The fp32 encoder, noting each linear layer's largest input magnitude per channel."""
+
+    def __init__(self, weights: BertWeights, layers: list[_Layer]) -> None:
+        super().__init__(weights, layers)
+        self.loudest = [torch.zeros(int(w.shape[1])) for w in self.weights]
+
+    def _linear(self, x: torch.Tensor, i: int) -> torch.Tensor:
+        self.loudest[i] = torch.maximum(self.loudest[i], x.abs().amax(dim=0))
+        return super()._linear(x, i)
+
+
+# The types of the weight lists, one of which is empty (`packed`: fbgemm's prepacked weights; else
+# `weights`), which TorchScript cannot infer from an empty list nor read from the string that
+# `from __future__ import annotations` would make of a class annotation.
+Encoder.__annotations__["weights"] = list[torch.Tensor]
+Encoder.__annotations__["packed"] = list[torch.classes.quantized.LinearPackedParamsBase]  # type: ignore[name-defined]
 
 
 def scripted(encoder: Encoder) -> Callable[[torch.Tensor, list[int]], torch.Tensor]:
