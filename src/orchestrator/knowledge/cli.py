@@ -7,7 +7,7 @@ import json
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -16,10 +16,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemaining
 from rich.table import Table
 
 from orchestrator.config import Settings
-from orchestrator.knowledge import evaluate as kb_eval
 from orchestrator.knowledge import service as kb_service
 from orchestrator.knowledge.articles import ArticleError, load_articles
-from orchestrator.knowledge.search import SearchIndex
+
+if TYPE_CHECKING:  # scikit-learn behind them: imported by the commands that search, not by
+    # every `orchestrator` command (`serve` among them, whose supervisor needs none of it)
+    from orchestrator.knowledge import evaluate as kb_eval
+    from orchestrator.knowledge.search import SearchIndex
 
 app = typer.Typer(help="Knowledge base files: load and evaluate retrieval.", no_args_is_help=True)
 console = Console(stderr=True)
@@ -84,6 +87,8 @@ def load(
 
 
 async def _index(settings: Settings, kb: Path | None, embedder: Any) -> SearchIndex:
+    from orchestrator.knowledge.search import SearchIndex
+
     """The service's index over the configured database, loaded from `kb` first if empty."""
     from orchestrator.runtime import open_runtime
 
@@ -106,6 +111,8 @@ async def _index(settings: Settings, kb: Path | None, embedder: Any) -> SearchIn
 def _prepare(
     data: Path, kb: Path | None, temp_db: bool
 ) -> tuple[SearchIndex, list[kb_eval.Question], Any]:
+    from orchestrator.knowledge import evaluate as kb_eval
+
     try:
         questions = kb_eval.load_questions(data)
     except kb_eval.QuestionsError as exc:
@@ -145,6 +152,8 @@ def evaluate(
     as_json: JsonOption = False,
 ) -> None:
     """Measure retrieval: hit@1, hit@3, MRR, no-match accuracy, latency."""
+    from orchestrator.knowledge import evaluate as kb_eval
+
     index, questions, embedder = _prepare(data, kb, temp_db)
     summary = kb_eval.evaluate(index, questions, embedder.encode)
     if as_json:
@@ -163,6 +172,8 @@ def tune(
     as_json: JsonOption = False,
 ) -> None:
     """Choose the hybrid weights and the minimum score on half the questions; report all."""
+    from orchestrator.knowledge import evaluate as kb_eval
+
     index, questions, embedder = _prepare(data, kb, temp_db)
     result = kb_eval.tune(index, questions, embedder.encode)
     if as_json:
