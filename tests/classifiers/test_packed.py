@@ -200,12 +200,18 @@ def test_when_a_message_is_longer_than_a_pass_then_it_goes_alone() -> None:
     ]
 
 
-def test_when_int8_linear_then_within_quantisation_error_of_fp32() -> None:
+def _layer_inputs() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """A layer's weight and bias, and 12 tokens of which one is 100x louder than the rest."""
     generator = torch.Generator().manual_seed(6)
     weight = torch.randn(96, 64, generator=generator) * 0.05
     bias = torch.randn(96, generator=generator)
     x = torch.randn(12, 64, generator=generator)
     x[3] *= 100  # one loud token must not coarsen its neighbours' steps
+    return weight, bias, x
+
+
+def test_when_int8_linear_then_within_quantisation_error_of_fp32() -> None:
+    weight, bias, x = _layer_inputs()
     layer = _Int8Linear(weight, bias)
 
     def run(rows: torch.Tensor) -> torch.Tensor:
@@ -236,11 +242,7 @@ def test_when_scripted_then_bit_identical_to_the_same_code_run_from_python(
 
 @pytest.mark.skipif(not avx2_int8(), reason="fbgemm needs AVX2 here")
 def test_when_fbgemm_int8_linear_then_within_quantisation_error_and_row_by_row() -> None:
-    generator = torch.Generator().manual_seed(6)
-    weight = torch.randn(96, 64, generator=generator) * 0.05
-    bias = torch.randn(96, generator=generator)
-    x = torch.randn(12, 64, generator=generator)
-    x[3] *= 100  # one loud token must not coarsen its neighbours' steps
+    weight, bias, x = _layer_inputs()
     x[:, 5] *= 30  # a loud channel, kept in fp32
     plain = _FbgemmLinear(weight, bias, torch.empty(0, dtype=torch.long))
     layer = _FbgemmLinear(weight, bias, torch.tensor([5]))
