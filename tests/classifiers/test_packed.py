@@ -12,7 +12,7 @@ from structlog.testing import capture_logs
 from torch.profiler import ProfilerActivity, profile
 
 from orchestrator.classifiers import packed
-from orchestrator.classifiers.cpu import avx2_int8, fast_int8
+from orchestrator.classifiers.cpu import avx2_int8
 from orchestrator.classifiers.embedder import Embedder, Precision, default_model_path
 from orchestrator.classifiers.local import LocalClassifier
 from orchestrator.classifiers.model_files import BertWeights
@@ -155,10 +155,29 @@ def test_when_int8_and_batched_differently_then_same_vectors(
     np.testing.assert_array_equal(whole[:40], alone)
 
 
-def test_when_the_cpu_has_vnni_then_int_mm_else_fbgemm_on_avx2() -> None:
-    expected = "fbgemm" if avx2_int8() and not fast_int8() else "int_mm"
-    assert packed.int8_kernel() == expected
-    assert Embedder(precision="int8").int8_kernel == expected
+@pytest.mark.parametrize(
+    ("flags", "kernel"),
+    [
+        ({"avx2", "avx512f", "avx512_vnni"}, "int_mm"),  # oneDNN's VNNI kernel behind _int_mm
+        ({"avx2", "amx_tile", "amx_int8"}, "int_mm"),
+        ({"sse2", "avx", "avx2", "fma"}, "fbgemm"),  # no VNNI: fbgemm's AVX2 kernels
+        ({"sse2", "avx"}, "int_mm"),  # neither: the only kernel there is
+        ({"fp", "asimd"}, "int_mm"),
+    ],
+)
+@pytest.mark.skipif(
+    not torch.backends.mkldnn.is_available()
+    or "fbgemm" not in torch.backends.quantized.supported_engines,
+    reason="this torch lacks oneDNN or fbgemm (an x86 build has both)",
+)
+def test_when_the_cpu_has_vnni_then_int_mm_else_fbgemm_on_avx2(
+    flags: set[str], kernel: str
+) -> None:
+    assert packed.int8_kernel(frozenset(flags)) == kernel
+
+
+def test_when_embedding_in_int8_then_the_kernel_is_this_cpus() -> None:
+    assert Embedder(precision="int8").int8_kernel == packed.int8_kernel()
 
 
 @pytest.mark.parametrize(("precision", "kernel"), [("fp32", None), *[("int8", k) for k in KERNELS]])

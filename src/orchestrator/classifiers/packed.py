@@ -34,7 +34,7 @@ import numpy.typing as npt
 import torch
 import torch.nn.functional as F  # noqa: N812 - torch's own convention
 
-from orchestrator.classifiers.cpu import avx2_int8, fast_bf16, fast_int8
+from orchestrator.classifiers.cpu import avx2_int8, cpu_flags, fast_bf16, fast_int8
 from orchestrator.classifiers.model_files import BertWeights
 from orchestrator.observability.logging import get_logger
 
@@ -143,9 +143,11 @@ FBGEMM_WEIGHT_LEVELS = 63
 FBGEMM_OUTLIERS = 4
 
 
-def int8_kernel() -> Int8Kernel:
-    """`torch._int_mm` where the CPU has VNNI or AMX (or nothing better), fbgemm on AVX2 alone."""
-    return "fbgemm" if not fast_int8() and avx2_int8() else "int_mm"
+def int8_kernel(flags: frozenset[str] | None = None) -> Int8Kernel:
+    """`torch._int_mm` where the CPU has VNNI or AMX (or nothing better), fbgemm on AVX2 alone.
+    `flags`: the CPU's (default: read from it)."""
+    present = cpu_flags() if flags is None else flags
+    return "fbgemm" if not fast_int8(present) and avx2_int8(present) else "int_mm"
 
 
 class _FbgemmLinear:
