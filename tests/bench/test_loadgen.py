@@ -139,6 +139,21 @@ def test_when_percentiles_asked_then_they_come_from_the_latencies() -> None:
     assert result.throughput == 100
 
 
+def test_when_windows_asked_then_each_has_the_p95_of_the_answers_that_finished_in_it() -> None:
+    # 0-10 s: latencies 1..100 ms; 10-20 s: nothing; 20-30 s: 1,000 ms each.
+    first = [float(i) for i in range(1, 101)]
+    result = LoadResult(
+        "rate",
+        10,
+        30.0,
+        latencies_ms=[*first, 1000.0, 1000.0],
+        finished_at=[100.0 + i / 10 for i in range(100)] + [121.0, 129.9],
+    )
+    assert result.p95_by_window(10.0) == [pytest.approx(95.05), 1000.0]
+    assert result.p95_by_window(30.0) == [pytest.approx(result.percentile(95))]
+    assert LoadResult("rate", 10, 1.0).p95_by_window(10.0) == []
+
+
 async def test_when_a_connection_idles_past_the_limit_then_a_fresh_one_is_used(
     server: Scripted, monkeypatch: pytest.MonkeyPatch
 ) -> None:

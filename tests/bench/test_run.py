@@ -60,6 +60,16 @@ def test_when_run_then_it_prints_the_table_the_plot_and_the_json_line_last(
     assert all(row["loop_cpu_ms"] > 0 and row["threads_cpu_ms"] >= 0 for row in answered)
     assert any(line.startswith("CPU per answered message on") for line in summary["notes"])
     assert "cpu loop" in out
+    # The soak's p95 window by window, and the CPU the figures belong to.
+    assert soak["p95_by_window_ms"] and all(p95 > 0 for p95 in soak["p95_by_window_ms"])
+    assert any(line.startswith("soak p95 by 10 s window") for line in summary["notes"])
+    assert summary["cpu"] and any(summary["cpu"] in line for line in summary["notes"])
+
+
+def test_when_soak_windows_noted_then_their_spread_is_named() -> None:
+    note = run.soak_windows_note([30.0, 12.5, 18.0, 20.0])
+    assert note.startswith("soak p95 by 10 s window: min 12.5, median 19, max 30.0 ms over 4")
+    assert run.soak_windows_note([]) == "soak p95 by window: no answers"
 
 
 def test_when_cpu_is_split_per_message_then_each_thread_kind_is_divided_by_the_answers() -> None:

@@ -43,6 +43,33 @@ def test_when_no_cpuinfo_then_no_flags(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "processor\t: 0\nvendor_id\t: AuthenticAMD\ncpu family\t: 25\nmodel\t\t: 17\n"
+            "model name\t: AMD EPYC\nflags\t\t: fpu avx2 avx512f avx512_bf16 avx512_vnni sse2\n\n"
+            "processor\t: 1\nmodel name\t: something else\n",
+            "AMD EPYC (family 25, model 17: avx2 avx512f avx512_vnni avx512_bf16)",
+        ),
+        (
+            "processor\t: 0\nHardware\t: BCM2835\n" + CPUINFO_ARM,
+            "BCM2835 (none of avx2/avx512f/avx512_vnni)",
+        ),
+    ],
+)
+def test_when_cpu_described_then_name_family_model_and_kernel_flags_are_named(
+    tmp_path: Path, text: str, expected: str
+) -> None:
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text(text)
+    assert cpu.describe(cpuinfo) == expected
+
+
+def test_when_no_cpuinfo_then_the_cpu_is_unknown(tmp_path: Path) -> None:
+    assert cpu.describe(tmp_path / "missing") == "unknown CPU"
+
+
+@pytest.mark.parametrize(
     ("flags", "expected"),
     [
         ({"avx2", "avx512f", "avx512_bf16"}, True),

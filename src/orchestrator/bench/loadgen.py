@@ -62,6 +62,20 @@ class LoadResult:
     def percentile(self, q: float) -> float:
         return float(np.percentile(self.latencies_ms, q)) if self.latencies_ms else float("nan")
 
+    def p95_by_window(self, seconds: float) -> list[float]:
+        """p95 of the answers that finished in each `seconds` of the run, in order (windows with
+        no answer left out): how steady the tail was, where one figure covers the whole run."""
+        if not self.finished_at or seconds <= 0:
+            return []
+        finished = np.asarray(self.finished_at)
+        latencies = np.asarray(self.latencies_ms)
+        window = ((finished - finished.min()) // seconds).astype(int)
+        return [
+            round(float(np.percentile(latencies[window == w], 95)), 2)
+            for w in range(int(window.max()) + 1)
+            if (window == w).any()
+        ]
+
     def row(self) -> dict[str, Any]:
         return {
             "mode": self.mode,

@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import json
 import os
+import statistics
 import tempfile
 import time
 from collections.abc import Coroutine, Sequence
@@ -31,11 +32,14 @@ from orchestrator.bench import report
 from orchestrator.bench.loadgen import Client, LoadResult
 from orchestrator.bench.raw import RawModel
 from orchestrator.bench.server import Service
-from orchestrator.classifiers.cpu import usable_cores
+from orchestrator.classifiers.cpu import describe, usable_cores
 from orchestrator.observability.metrics import BATCH_SIZE_METRIC
 
 CLASSIFY_PATH = "/api/v1/classify"
 MEMORY_SAMPLE_SECONDS = 5.0
+# The soak's p95 is also given per window of this length: on a machine whose neighbours come and
+# go, a p95 over two minutes can hang on one bad stretch, and the windows show whether it did.
+SOAK_WINDOW_SECONDS = 10.0
 BATCH_SUM, BATCH_COUNT = f"{BATCH_SIZE_METRIC}_sum", f"{BATCH_SIZE_METRIC}_count"
 # The bench ends within three minutes: its own clock stops by this, and `make bench` adds the
 # interpreter's start. The soak gives way where the machine is slow to load the services.
@@ -155,6 +159,17 @@ def cpu_by_load(rows: Sequence[dict[str, Any]], workers: int) -> str:
     )
 
 
+def soak_windows_note(windows: Sequence[float]) -> str:
+    """One note: the spread of the soak's p95 over its windows."""
+    if not windows:
+        return "soak p95 by window: no answers"
+    return (
+        f"soak p95 by {SOAK_WINDOW_SECONDS:.0f} s window: min {min(windows)}, median "
+        f"{statistics.median(windows):g}, max {max(windows)} ms over {len(windows)} windows "
+        "(the headline p95 is the whole soak's)"
+    )
+
+
 async def soak(
     client: Client, service: Service, rate: float, seconds: float
 ) -> tuple[LoadResult, dict[str, Any]]:
@@ -243,6 +258,7 @@ async def measure(args: argparse.Namespace, plan: Plan, console: Console) -> dic
         soaked.seconds or 1
     )
     service_cpu = (service_after - service_before) / (soaked.seconds or 1)
+    windows = soaked.p95_by_window(SOAK_WINDOW_SECONDS)
     batches = _delta(batches_before, batches_after, BATCH_COUNT)
     mean_batch = _delta(batches_before, batches_after, BATCH_SUM) / batches if batches else 0.0
     service_msgs_per_s = round(saturation[best], 1)
@@ -265,12 +281,14 @@ async def measure(args: argparse.Namespace, plan: Plan, console: Console) -> dic
             "service_cpu_cores": round(service_cpu, 2),
             "client_cpu_cores": round(client_cpu, 2),
             "mean_batch_size": round(mean_batch, 2),
+            "p95_by_window_ms": windows,
             **soak_cpu,
         },
         "rows": rows,
         "mix": bench_messages.describe(mix),
         "database": "given" if args.database_url else "sqlite (temporary file)",
         "cores": cores,
+        "cpu": describe(),
         "load_average_before": [round(x, 2) for x in load_before],
         "load_average_after": [round(x, 2) for x in load_after],
         "notes": [
@@ -281,11 +299,12 @@ async def measure(args: argparse.Namespace, plan: Plan, console: Console) -> dic
             f"during the soak: the service used {service_cpu:.2f} of {cores} cores and the load "
             f"generator {client_cpu:.2f}; the model ran batches of {mean_batch:.1f} messages on "
             "average",
+            soak_windows_note(windows),
             cpu_by_load(rows, best),
             "model cost per message by batch size (one thread per core, every core busy): "
             + ", ".join(f"{size}: {ms} ms" for size, ms in raw["ms_per_message_by_batch"].items()),
             f"load average before {load_before[0]:.2f}, after {load_after[0]:.2f} "
-            f"({cores} usable cores)",
+            f"({cores} usable cores); CPU: {describe()}",
             *(
                 [
                     f"soak shortened to {soak_seconds:.0f} s of {plan.soak_seconds:.0f} "

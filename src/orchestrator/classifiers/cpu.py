@@ -51,6 +51,42 @@ def cpu_flags(cpuinfo: Path = CPUINFO) -> frozenset[str]:
     return frozenset()
 
 
+# What decides the model's speed on a CPU, named where a figure is reported (`describe`).
+NOTABLE_FLAGS = (
+    "avx2",
+    "avx512f",
+    "avx512_vnni",
+    "avx_vnni",
+    "avx512_bf16",
+    "amx_int8",
+    "amx_bf16",
+)
+
+
+def describe(cpuinfo: Path = CPUINFO) -> str:
+    """The CPU as a figure should name it: model name, x86 family and model, and the flags that
+    decide the model's kernels, e.g. "AMD EPYC (family 25, model 17: avx2 avx512f avx512_vnni
+    avx512_bf16)". Throughput figures mean little without it: machines of one name differ."""
+    try:
+        text = cpuinfo.read_text()
+    except OSError:
+        return "unknown CPU"
+    fields: dict[str, str] = {}
+    for line in text.splitlines():
+        if not line.strip():
+            break  # the first processor is enough: they are all alike
+        key, _, value = line.partition(":")
+        fields.setdefault(key.strip(), value.strip())
+    name = fields.get("model name") or fields.get("Hardware") or "unknown CPU"
+    present = cpu_flags(cpuinfo)
+    notable = " ".join(f for f in NOTABLE_FLAGS if f in present) or "none of " + "/".join(
+        NOTABLE_FLAGS[:3]
+    )
+    if "cpu family" in fields and "model" in fields:
+        return f"{name} (family {fields['cpu family']}, model {fields['model']}: {notable})"
+    return f"{name} ({notable})"
+
+
 def _native(wanted: frozenset[str], flags: frozenset[str] | None) -> bool:
     """One of `wanted` is among the CPU's flags (read when not given), and torch has oneDNN."""
     import torch
