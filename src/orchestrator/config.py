@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     torch_threads: int = Field(0, ge=0)
     workers: int = Field(1, ge=1)  # processes serving on this machine; `serve --workers` sets it
     embedding_precision: Literal["auto", "fp32", "bf16", "int8"] = "auto"
+    # int8's kernels: auto = ONNX Runtime's where the CPU has VNNI or AMX, fbgemm on AVX2 alone
+    int8_kernel: Literal["auto", "onnxruntime", "int_mm", "fbgemm"] = "auto"
 
     # LLM (any OpenAI-compatible endpoint)
     llm_base_url: str | None = None

@@ -156,6 +156,29 @@ def test_when_built_from_settings_then_the_throughput_settings_apply() -> None:
     assert torch.get_num_threads() == threads
 
 
+@pytest.mark.parametrize(
+    ("setting", "expected"),
+    [
+        ("int_mm", "int_mm"),
+        ("auto", None),  # this CPU's: packed.int8_kernel()
+        pytest.param(
+            "onnxruntime",
+            "onnxruntime",
+            marks=pytest.mark.skipif(not cpu.fast_int8(), reason="needs VNNI or AMX"),
+        ),
+    ],
+)
+def test_when_int8_kernel_set_then_the_embedder_takes_it(
+    setting: str, expected: str | None
+) -> None:
+    from orchestrator.classifiers.packed import int8_kernel
+
+    threads = torch.get_num_threads()
+    settings = Settings(torch_threads=threads, embedding_precision="int8", int8_kernel=setting)
+    classifier = LocalClassifier.from_settings(settings)
+    assert classifier.embedder.int8_kernel == (expected or int8_kernel())
+
+
 def test_when_embedded_in_bf16_then_vectors_stay_close_to_fp32(
     local_classifier: LocalClassifier,
 ) -> None:

@@ -12,14 +12,14 @@ from structlog.testing import capture_logs
 from torch.profiler import ProfilerActivity, profile
 
 from orchestrator.classifiers import packed
-from orchestrator.classifiers.cpu import avx2_int8
+from orchestrator.classifiers.cpu import avx2_int8, fast_int8
 from orchestrator.classifiers.embedder import Embedder, Precision, default_model_path
 from orchestrator.classifiers.local import LocalClassifier
 from orchestrator.classifiers.model_files import BertWeights
 from orchestrator.classifiers.packed import (
     Encoder,
-    Int8Kernel,
     PackedBert,
+    TorchInt8Kernel,
     _FbgemmLinear,
     _Int8Linear,
     can_prepack,
@@ -124,11 +124,18 @@ def test_when_weights_prepacked_then_bit_identical(
     np.testing.assert_array_equal(prepacked.encode(ids), plain.encode(ids))
 
 
-KERNELS = [
+TORCH_KERNELS = [
     "int_mm",
     pytest.param(
         "fbgemm", marks=pytest.mark.skipif(not avx2_int8(), reason="fbgemm needs AVX2 here")
     ),
+]
+KERNELS = [
+    pytest.param(
+        "onnxruntime",
+        marks=pytest.mark.skipif(not fast_int8(), reason="ONNX Runtime's int8 needs VNNI or AMX"),
+    ),
+    *TORCH_KERNELS,
 ]
 
 
@@ -156,13 +163,15 @@ def test_when_int8_and_batched_differently_then_same_vectors(
 
 
 @pytest.mark.parametrize(
-    ("flags", "kernel"),
+    ("flags", "onnxruntime", "kernel"),
     [
-        ({"avx2", "avx512f", "avx512_vnni"}, "int_mm"),  # oneDNN's VNNI kernel behind _int_mm
-        ({"avx2", "amx_tile", "amx_int8"}, "int_mm"),
-        ({"sse2", "avx", "avx2", "fma"}, "fbgemm"),  # no VNNI: fbgemm's AVX2 kernels
-        ({"sse2", "avx"}, "int_mm"),  # neither: the only kernel there is
-        ({"fp", "asimd"}, "int_mm"),
+        ({"avx2", "avx512f", "avx512_vnni"}, True, "onnxruntime"),  # its weights laid out once
+        ({"avx2", "amx_tile", "amx_int8"}, True, "onnxruntime"),
+        ({"avx2", "avx512f", "avx512_vnni"}, False, "int_mm"),  # oneDNN's VNNI kernel
+        ({"avx2", "amx_tile", "amx_int8"}, False, "int_mm"),
+        ({"sse2", "avx", "avx2", "fma"}, True, "fbgemm"),  # no VNNI: fbgemm's AVX2 kernels
+        ({"sse2", "avx"}, True, "int_mm"),  # neither: the only kernel there is
+        ({"fp", "asimd"}, True, "int_mm"),
     ],
 )
 @pytest.mark.skipif(
@@ -170,22 +179,26 @@ def test_when_int8_and_batched_differently_then_same_vectors(
     or "fbgemm" not in torch.backends.quantized.supported_engines,
     reason="this torch lacks oneDNN or fbgemm (an x86 build has both)",
 )
-def test_when_the_cpu_has_vnni_then_int_mm_else_fbgemm_on_avx2(
-    flags: set[str], kernel: str
+def test_when_the_cpu_has_vnni_then_onnxruntime_or_int_mm_else_fbgemm_on_avx2(
+    flags: set[str], onnxruntime: bool, kernel: str
 ) -> None:
-    assert packed.int8_kernel(frozenset(flags)) == kernel
+    assert packed.int8_kernel(frozenset(flags), onnxruntime=onnxruntime) == kernel
+    torch_kernel = "fbgemm" if kernel == "fbgemm" else "int_mm"
+    assert packed.torch_int8_kernel(frozenset(flags)) == torch_kernel
 
 
 def test_when_embedding_in_int8_then_the_kernel_is_this_cpus() -> None:
     assert Embedder(precision="int8").int8_kernel == packed.int8_kernel()
 
 
-@pytest.mark.parametrize(("precision", "kernel"), [("fp32", None), *[("int8", k) for k in KERNELS]])
+@pytest.mark.parametrize(
+    ("precision", "kernel"), [("fp32", None), *[("int8", k) for k in TORCH_KERNELS]]
+)
 def test_when_split_into_passes_by_tokens_then_same_vectors(
     local_classifier: LocalClassifier,
     texts: list[str],
     precision: Precision,
-    kernel: Int8Kernel | None,
+    kernel: TorchInt8Kernel | None,
     weights: BertWeights,
 ) -> None:
     ids = _ids(local_classifier, texts[:48])
@@ -243,12 +256,14 @@ def test_when_int8_linear_then_within_quantisation_error_of_fp32() -> None:
     torch.testing.assert_close(got, alone, rtol=0, atol=1e-6)
 
 
-@pytest.mark.parametrize(("precision", "kernel"), [("fp32", None), *[("int8", k) for k in KERNELS]])
+@pytest.mark.parametrize(
+    ("precision", "kernel"), [("fp32", None), *[("int8", k) for k in TORCH_KERNELS]]
+)
 def test_when_scripted_then_bit_identical_to_the_same_code_run_from_python(
     local_classifier: LocalClassifier,
     texts: list[str],
     precision: Precision,
-    kernel: Int8Kernel | None,
+    kernel: TorchInt8Kernel | None,
     weights: BertWeights,
 ) -> None:
     ids = _ids(local_classifier, texts[:48])

@@ -58,7 +58,8 @@ class Embedder:
     the event loop keeps serving; the lock keeps two threads from fighting over the cores.
     `threads` sets torch's intra-op threads for the whole process (None: torch's default);
     `precision="bf16"` halves the matrix work where the CPU has bf16 instructions; `"int8"` runs
-    the linear layers in int8, on `int8_kernel` (default: the one for this CPU).
+    the linear layers in int8, on `int8_kernel` (default: the one for this CPU: ONNX Runtime's
+    where it has VNNI or AMX, classifiers/onnx_int8.py).
     """
 
     dimension = 384
@@ -84,7 +85,9 @@ class Embedder:
             Tokenizer,
             check_mean_pooling,
         )
+        from orchestrator.classifiers.onnx_int8 import OnnxInt8Encoder
         from orchestrator.classifiers.packed import PackedBert
+        from orchestrator.classifiers.packed import int8_kernel as cpu_int8_kernel
 
         if threads is not None and threads != torch.get_num_threads():
             # Process-wide, and it clears oneDNN's primitive cache: only when it changes
@@ -93,14 +96,20 @@ class Embedder:
         self.path = model_path or default_model_path()
         check_mean_pooling(self.path)
         self.tokenize = Tokenizer(self.path)
-        self._packed = PackedBert(
-            BertWeights.read(self.path),
-            precision=precision,
-            kernel=int8_kernel,
-            calibration=self.tokenize(CALIBRATION_TEXTS),
-        )
+        weights = BertWeights.read(self.path)
+        kernel = (int8_kernel or cpu_int8_kernel()) if precision == "int8" else None
+        self._packed: PackedBert | OnnxInt8Encoder
+        if kernel == "onnxruntime":
+            self._packed = OnnxInt8Encoder(weights, threads=torch.get_num_threads())
+        else:
+            self._packed = PackedBert(
+                weights,
+                precision=precision,
+                kernel=kernel,
+                calibration=self.tokenize(CALIBRATION_TEXTS),
+            )
         self.precision: Precision = precision
-        self.int8_kernel = self._packed.kernel  # None unless int8
+        self.int8_kernel: Int8Kernel | None = kernel  # None unless int8
         self._lock = threading.Lock()
 
     def encode(self, texts: Sequence[str], *, batch_size: int = 64) -> Vectors:

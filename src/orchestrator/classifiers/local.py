@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -21,6 +22,9 @@ from orchestrator.classifiers.heads import Floats, LocalModel
 from orchestrator.config import Settings
 from orchestrator.domain import Category, Intent, Severity
 from orchestrator.observability.metrics import Metrics
+
+if TYPE_CHECKING:
+    from orchestrator.classifiers.packed import Int8Kernel
 
 DEFAULT_BATCH_MAX_SIZE = 32
 DEFAULT_BATCH_WINDOW_S = 0.002
@@ -82,11 +86,14 @@ class LocalClassifier(Classifier):
         *,
         threads: int | None = None,
         precision: Precision = "fp32",
+        int8_kernel: Int8Kernel | None = None,
         batch_max_size: int = DEFAULT_BATCH_MAX_SIZE,
         batch_window_s: float = DEFAULT_BATCH_WINDOW_S,
     ) -> LocalClassifier:
         return cls(
-            Embedder(embedding_model, threads=threads, precision=precision),
+            Embedder(
+                embedding_model, threads=threads, precision=precision, int8_kernel=int8_kernel
+            ),
             LocalModel.load(model_dir),
             batch_max_size=batch_max_size,
             batch_window_s=batch_window_s,
@@ -100,6 +107,7 @@ class LocalClassifier(Classifier):
             settings.embedding_model_path,
             threads=settings.torch_threads or model_threads(settings.workers),
             precision=resolve_precision(settings.embedding_precision),
+            int8_kernel=None if settings.int8_kernel == "auto" else settings.int8_kernel,
             batch_max_size=settings.batch_max_size,
             batch_window_s=settings.batch_window_ms / 1000,
         )

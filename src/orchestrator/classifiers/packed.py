@@ -41,7 +41,9 @@ from orchestrator.observability.logging import get_logger
 if TYPE_CHECKING:
     from orchestrator.classifiers.embedder import Precision
 
-Int8Kernel = Literal["int_mm", "fbgemm"]
+# The int8 kernels: torch's (`int_mm`, `fbgemm`: this module) or ONNX Runtime's (onnx_int8.py).
+Int8Kernel = Literal["onnxruntime", "int_mm", "fbgemm"]
+TorchInt8Kernel = Literal["int_mm", "fbgemm"]
 
 Vectors = npt.NDArray[np.float32]
 log = get_logger(__name__)
@@ -143,9 +145,26 @@ FBGEMM_WEIGHT_LEVELS = 63
 FBGEMM_OUTLIERS = 4
 
 
-def int8_kernel(flags: frozenset[str] | None = None) -> Int8Kernel:
-    """`torch._int_mm` where the CPU has VNNI or AMX (or nothing better), fbgemm on AVX2 alone.
-    `flags`: the CPU's (default: read from it)."""
+def int8_kernel(
+    flags: frozenset[str] | None = None, *, onnxruntime: bool | None = None
+) -> Int8Kernel:
+    """Where the CPU has VNNI or AMX: ONNX Runtime's kernels (`onnxruntime`: whether it is
+    installed; default: look), else `torch._int_mm`; fbgemm on AVX2 alone; `torch._int_mm` where
+    there is nothing better. `flags`: the CPU's (default: read from it)."""
+    present = cpu_flags() if flags is None else flags
+    if fast_int8(present):
+        if onnxruntime is None:
+            from orchestrator.classifiers import onnx_int8
+
+            onnxruntime = onnx_int8.available()
+        if onnxruntime:
+            return "onnxruntime"
+    return torch_int8_kernel(present)
+
+
+def torch_int8_kernel(flags: frozenset[str] | None = None) -> TorchInt8Kernel:
+    """torch's kernel for this CPU: `torch._int_mm` where it has VNNI or AMX (or nothing
+    better), fbgemm on AVX2 alone."""
     present = cpu_flags() if flags is None else flags
     return "fbgemm" if not fast_int8(present) and avx2_int8(present) else "int_mm"
 
@@ -275,7 +294,7 @@ class PackedBert:
         precision: Precision,
         prepack: bool = True,
         max_tokens: int | None = None,
-        kernel: Int8Kernel | None = None,
+        kernel: TorchInt8Kernel | None = None,
         calibration: Sequence[Sequence[int]] = (),
     ) -> None:
         """`precision`: fp32; bf16 weights and activations; or int8 linear layers with fp32
@@ -284,7 +303,7 @@ class PackedBert:
         channels stay in fp32 on fbgemm (none: no channel does)."""
         self.hidden = weights.config.hidden
         int8 = precision == "int8"
-        self.kernel: Int8Kernel | None = (kernel or int8_kernel()) if int8 else None
+        self.kernel: TorchInt8Kernel | None = (kernel or torch_int8_kernel()) if int8 else None
         dtype = torch.bfloat16 if precision == "bf16" else torch.float32
         split = FBGEMM_PASS_TOKENS if self.kernel == "fbgemm" else INT8_PASS_TOKENS
         self.max_tokens = max_tokens or (split if int8 else 1 << 30)
