@@ -11,7 +11,9 @@ vector does not depend on what else is in its batch.
 
 Precisions: fp32; bf16 (where the CPU computes it natively); int8 linear layers, with everything
 around them in fp32: `torch._int_mm` where the CPU has VNNI or AMX int8 (`_Int8Linear`), fbgemm's
-kernels where it has AVX2 alone (`_FbgemmLinear`). Both scale each token on its own.
+kernels where it has AVX2 alone (`_FbgemmLinear`). Both scale each token on its own. Where the
+CPU has VNNI or AMX and ONNX Runtime is installed, int8 runs there instead, with the same
+arithmetic (onnx_int8.py): its small passes cost far less.
 
 A pass runs under TorchScript (`Encoder`, scripted at load): its ~60 operations per layer are
 dispatched from torch's C++ interpreter instead of Python, with the GIL released for the whole
