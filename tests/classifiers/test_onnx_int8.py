@@ -4,12 +4,14 @@ for every kernel in test_packed.py.)"""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
-from orchestrator.classifiers import onnx_int8
+from orchestrator.classifiers import onnx_int8, packed
 from orchestrator.classifiers.cpu import fast_int8
 from orchestrator.classifiers.embedder import Embedder, default_model_path
 from orchestrator.classifiers.model_files import BertWeights, Tokenizer
@@ -54,8 +56,6 @@ def test_when_split_into_passes_by_tokens_then_same_vectors(
     one_pass = OnnxInt8Encoder(weights, max_tokens=1 << 20)
     small = OnnxInt8Encoder(weights, max_tokens=40)
     lengths = np.array([len(m) for m in ids[:48]])
-    import torch
-
     assert len(passes(torch.from_numpy(lengths), small.max_tokens)) > 10  # really split
     np.testing.assert_array_equal(small.encode(ids[:48]), one_pass.encode(ids[:48]))
 
@@ -102,5 +102,12 @@ def test_when_the_cpu_lacks_int8_dot_products_then_onnxruntime_is_refused(
         onnx_int8.require_int8_dot_products(frozenset(flags))
 
 
-def test_when_both_libraries_are_installed_then_available() -> None:
-    assert onnx_int8.available()  # dependencies of the project: always here
+@pytest.mark.parametrize("missing", ["onnxruntime", "onnx"])
+def test_when_either_library_is_missing_then_int8_stays_on_torch(
+    missing: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert onnx_int8.available()  # both are the project's dependencies
+    monkeypatch.setitem(sys.modules, missing, None)  # `import` of it now raises ImportError
+    assert not onnx_int8.available()
+    vnni = frozenset({"avx2", "avx512f", "avx512_vnni"})
+    assert packed.int8_kernel(vnni) == packed.torch_int8_kernel(vnni)

@@ -259,6 +259,7 @@ async def measure(args: argparse.Namespace, plan: Plan, console: Console) -> dic
     )
     service_cpu = (service_after - service_before) / (soaked.seconds or 1)
     windows = soaked.p95_by_window(SOAK_WINDOW_SECONDS)
+    cpu = describe()
     batches = _delta(batches_before, batches_after, BATCH_COUNT)
     mean_batch = _delta(batches_before, batches_after, BATCH_SUM) / batches if batches else 0.0
     service_msgs_per_s = round(saturation[best], 1)
@@ -288,7 +289,7 @@ async def measure(args: argparse.Namespace, plan: Plan, console: Console) -> dic
         "mix": bench_messages.describe(mix),
         "database": "given" if args.database_url else "sqlite (temporary file)",
         "cores": cores,
-        "cpu": describe(),
+        "cpu": cpu,
         "load_average_before": [round(x, 2) for x in load_before],
         "load_average_after": [round(x, 2) for x in load_after],
         "notes": [
@@ -304,7 +305,7 @@ async def measure(args: argparse.Namespace, plan: Plan, console: Console) -> dic
             "model cost per message by batch size (one thread per core, every core busy): "
             + ", ".join(f"{size}: {ms} ms" for size, ms in raw["ms_per_message_by_batch"].items()),
             f"load average before {load_before[0]:.2f}, after {load_after[0]:.2f} "
-            f"({cores} usable cores); CPU: {describe()}",
+            f"({cores} usable cores); CPU: {cpu}",
             *(
                 [
                     f"soak shortened to {soak_seconds:.0f} s of {plan.soak_seconds:.0f} "

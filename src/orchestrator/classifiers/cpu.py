@@ -96,6 +96,11 @@ def _native(wanted: frozenset[str], flags: frozenset[str] | None) -> bool:
     return bool(wanted & present) and mkldnn
 
 
+def int8_dot_products(flags: frozenset[str] | None = None) -> bool:
+    """True when the CPU has int8 dot-product instructions (VNNI or AMX), whatever torch has."""
+    return bool(INT8_FLAGS & (cpu_flags() if flags is None else flags))
+
+
 def fast_int8(flags: frozenset[str] | None = None) -> bool:
     """True when the CPU has int8 dot-product instructions (VNNI or AMX) and torch has oneDNN."""
     return _native(INT8_FLAGS, flags)

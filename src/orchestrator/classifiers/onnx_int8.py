@@ -31,17 +31,16 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
+import torch
 
-from orchestrator.classifiers.cpu import INT8_FLAGS, cpu_flags
-from orchestrator.classifiers.packed import INT8_PASS_TOKENS, passes
+from orchestrator.classifiers.cpu import int8_dot_products
+from orchestrator.classifiers.packed import INT8_PASS_TOKENS, Vectors, passes
 
 if TYPE_CHECKING:
     import onnx
-    import torch
 
     from orchestrator.classifiers.model_files import BertWeights
 
-Vectors = npt.NDArray[np.float32]
 OPSET = 20  # LayerNormalization (17), Gelu (20)
 LEVELS = 127.0  # int8 steps either side of zero, as `_Int8Linear`
 ZERO_POINT = 128  # activations go to MatMulInteger as uint8 around 128: its fast u8 x s8 path
@@ -56,8 +55,7 @@ def require_int8_dot_products(flags: frozenset[str] | None = None) -> None:
     Runtime's u8 x s8 kernels add products in 16-bit pairs, which 8-bit weights can saturate
     (its own docs suggest 7-bit weights, `reduce_range`, on such CPUs); fbgemm's path in
     packed.py is the int8 kernel for them."""
-    present = cpu_flags() if flags is None else flags
-    if not INT8_FLAGS & present:
+    if not int8_dot_products(flags):
         raise UnsuitableCpuError(
             "ORCH_INT8_KERNEL=onnxruntime needs int8 dot products (AVX512-VNNI, AVX-VNNI or "
             "AMX-INT8), which this CPU lacks: use auto, int_mm or fbgemm"
@@ -104,7 +102,6 @@ def _f32(t: torch.Tensor) -> npt.NDArray[np.float32]:
 def _int8_linear(g: _Graph, x: str, weight: torch.Tensor, bias: torch.Tensor, name: str) -> str:
     """`x @ weight.T + bias` with `weight` in int8 per output channel and each row of `x` scaled
     to int8 on its own (`_Int8Linear`'s arithmetic)."""
-    import torch
     from onnx import TensorProto
 
     weight = weight.detach().float()
@@ -125,7 +122,6 @@ def build_model(weights: BertWeights) -> onnx.ModelProto:
     """The encoder for a packed pass: inputs `ids`, `positions` (each `[tokens]`), the padded
     attention layout (`pad_index`, `unpad_index`, `mask`, `shape` = [messages, longest]);
     output `hidden`, `[tokens, hidden]`, before pooling."""
-    import torch
     from onnx import TensorProto, helper
 
     config = weights.config
@@ -248,8 +244,6 @@ class OnnxInt8Encoder:
     `threads`: ONNX Runtime's intra-op threads (the worker's share of the cores, as torch's).
     """
 
-    kernel = "onnxruntime"
-
     def __init__(
         self, weights: BertWeights, *, threads: int = 1, max_tokens: int = INT8_PASS_TOKENS
     ) -> None:
@@ -276,8 +270,7 @@ class OnnxInt8Encoder:
             return np.zeros((0, self.hidden), dtype=np.float32)
         lengths = np.array([len(s) for s in sequences], dtype=np.int64)
         means = []
-        import torch  # `passes` splits the same way as the torch encoder
-
+        # Split where the torch encoder splits.
         for start, stop, _, _ in passes(torch.from_numpy(lengths), self.max_tokens):
             (hidden,) = self.session.run(["hidden"], pass_inputs(sequences[start:stop]))
             firsts = np.concatenate([[0], np.cumsum(lengths[start:stop])[:-1]])
