@@ -86,6 +86,29 @@ def test_when_int8_on_this_cpu_then_the_embedder_runs_onnxruntime() -> None:
     assert embedder.encode(["where is my order"]).shape == (1, 384)
 
 
+@needs_vnni
+def test_when_a_session_starts_then_it_runs_on_the_threads_asked(weights: BertWeights) -> None:
+    encoder = OnnxInt8Encoder(weights, threads=2)
+    assert encoder.threads == 2
+    assert encoder.session.get_session_options().intra_op_num_threads == 2
+
+
+@needs_vnni
+def test_when_the_embedders_threads_change_then_its_onnxruntime_session_follows() -> None:
+    suite_threads = torch.get_num_threads()  # process-wide: set back after
+    embedder = Embedder(precision="int8", int8_kernel="onnxruntime")
+    texts = ["where is my order", "my husband took two doses of the new tablets and feels dizzy"]
+    before = embedder.encode(texts)
+    wanted = 1 if embedder.threads != 1 else 2
+    try:
+        embedder.set_threads(wanted)
+        assert embedder.threads == wanted  # the session's own count, not torch's
+        # The same sums whatever the threads: int8 products are exact, the rest row by row.
+        np.testing.assert_allclose(embedder.encode(texts), before, atol=1e-6)
+    finally:
+        torch.set_num_threads(suite_threads)
+
+
 @pytest.mark.parametrize(
     "flags",
     [{"avx2", "avx512f", "avx512_vnni"}, {"avx2", "avx_vnni"}, {"amx_tile", "amx_int8"}],

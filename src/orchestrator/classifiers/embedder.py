@@ -112,6 +112,35 @@ class Embedder:
         self.int8_kernel: Int8Kernel | None = kernel  # None unless int8
         self._lock = threading.Lock()
 
+    @property
+    def threads(self) -> int:
+        """The intra-op threads a pass runs on: ONNX Runtime's session's own, or torch's."""
+        import torch
+
+        from orchestrator.classifiers.onnx_int8 import OnnxInt8Encoder
+
+        if isinstance(self._packed, OnnxInt8Encoder):
+            return self._packed.threads
+        return torch.get_num_threads()
+
+    def set_threads(self, threads: int) -> None:
+        """Run later passes on `threads` intra-op threads: torch's (process-wide) and, on ONNX
+        Runtime, a new session (its threads are fixed when it starts; the graph is built again
+        from the model's files, about a second). Never while another thread runs the model."""
+        import torch
+
+        from orchestrator.classifiers.model_files import BertWeights
+        from orchestrator.classifiers.onnx_int8 import OnnxInt8Encoder
+
+        threads = max(1, threads)
+        with self._lock:
+            if threads != torch.get_num_threads():
+                torch.set_num_threads(threads)
+            if isinstance(self._packed, OnnxInt8Encoder) and self._packed.threads != threads:
+                self._packed = OnnxInt8Encoder(
+                    BertWeights.read(self.path), threads=threads, max_tokens=self._packed.max_tokens
+                )
+
     def encode(self, texts: Sequence[str], *, batch_size: int = 64) -> Vectors:
         """Unit vectors, one per text; `batch_size` texts a pass, similar lengths together.
 

@@ -252,8 +252,9 @@ class OnnxInt8Encoder:
         require_int8_dot_products()
         self.hidden = weights.config.hidden
         self.max_tokens = max_tokens
+        self.threads = max(1, threads)  # fixed for the session's life
         options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = max(1, threads)
+        options.intra_op_num_threads = self.threads
         options.inter_op_num_threads = 1
         options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
         # Its threads sleep between passes instead of spinning: they share the cores with the
