@@ -7,10 +7,11 @@ import json
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
+import numpy as np
 import pytest
 
 from orchestrator.bench import loadgen
-from orchestrator.bench.loadgen import Client, LoadResult
+from orchestrator.bench.loadgen import Client, LoadResult, steady_rate
 
 Answer = Callable[[bytes], bytes]
 
@@ -81,7 +82,9 @@ async def test_when_driven_at_fixed_concurrency_then_every_answer_is_counted(
     start, end = result.window
     counted = [t for t in result.finished_at if start <= t <= end]
     assert 0 < len(counted) < result.completed  # the settling stretch and the drain are left out
-    assert result.throughput == pytest.approx(len(counted) / (end - start))
+    assert result.throughput == pytest.approx(steady_rate(counted, end - start))
+    # A steady stream of answers: the slope is what the count over the window says.
+    assert result.throughput == pytest.approx(len(counted) / (end - start), rel=0.2)
     assert end - start == pytest.approx(0.3 * 0.75)  # settling: a quarter of a short phase
 
 
@@ -130,6 +133,28 @@ def test_when_url_is_not_plain_http_then_refused() -> None:
         Client("https://127.0.0.1:1/api/v1/classify", [b"{}"])
     with pytest.raises(ValueError, match="no bodies"):
         Client("http://127.0.0.1:1/api/v1/classify", [])
+
+
+@pytest.mark.parametrize("phase", [0.0, 0.02, 0.05, 0.08])
+def test_when_answers_come_in_batches_then_throughput_does_not_hang_on_the_window_edges(
+    phase: float,
+) -> None:
+    # Two workers, each answering 32 messages together every 94 ms (and 80 ms), out of step.
+    times = sorted(
+        start + worker * 0.031 + i * 1e-5
+        for worker, period in enumerate((0.094, 0.080))
+        for start in np.arange(-1, 12) * period + phase
+        for i in range(32)
+    )
+    true_rate = 32 / 0.094 + 32 / 0.080
+    result = LoadResult("concurrency", 64, 1.0, finished_at=times, window=(0.0, 0.7))
+    assert result.throughput == pytest.approx(true_rate, rel=0.02)
+
+
+def test_when_a_window_holds_one_burst_then_throughput_is_its_count_over_the_window() -> None:
+    assert steady_rate([0.1, 0.1, 0.1], 0.5) == pytest.approx(6.0)
+    assert steady_rate([], 0.5) == 0.0
+    assert steady_rate([0.1], 0.0) == 0.0
 
 
 def test_when_percentiles_asked_then_they_come_from_the_latencies() -> None:

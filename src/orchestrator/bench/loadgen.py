@@ -6,9 +6,10 @@ to the service. It speaks only what the bench needs: POST with a JSON body, a `C
 answer, one request at a time per connection.
 
 - `closed_loop(c)`: c connections, each sends its next request as soon as it has an answer;
-  throughput at that concurrency, counted in the steady window only (from a settling time after
-  the start to the deadline: not the burst that fills the service, nor the drain after the
-  deadline when fewer and fewer requests are in flight). Latency from send to answer.
+  throughput at that concurrency, from the answers of the steady window only (from a settling
+  time after the start to the deadline: not the burst that fills the service, nor the drain after
+  the deadline when fewer and fewer requests are in flight), as the slope of answers over time
+  (`steady_rate`: batches answer in bursts). Latency from send to answer.
 - `open_loop(rate)`: requests start on a fixed schedule whatever the answers do, so a slow
   service cannot slow the clock; latency counts from the scheduled start (no coordinated
   omission). A request that finds every connection busy opens another one.
@@ -55,8 +56,7 @@ class LoadResult:
     def throughput(self) -> float:
         if self.window is not None:
             start, end = self.window
-            inside = sum(1 for t in self.finished_at if start <= t <= end)
-            return inside / (end - start) if end > start else 0.0
+            return steady_rate([t for t in self.finished_at if start <= t <= end], end - start)
         return self.completed / self.seconds if self.seconds else 0.0
 
     def percentile(self, q: float) -> float:
@@ -88,6 +88,21 @@ class LoadResult:
             "errors": sum(self.errors.values()),
             "error_kinds": dict(self.errors),
         }
+
+
+def steady_rate(finished: Sequence[float], span: float) -> float:
+    """Answers a second, from the finish times of those counted in a window `span` long: the
+    slope of a least-squares line through (finish time, how many had finished by then).
+
+    A micro-batching service answers in bursts (a batch's messages finish together), so the
+    answers a short window happens to hold move by a whole batch with where its edges fall: 32
+    messages in the 0.7 s of a 1 s phase is ±46 msgs/s a worker. The slope of the steps does not
+    depend on where the edges fall. Fewer than three distinct times: the count over the span."""
+    times = np.sort(np.asarray(finished, dtype=np.float64))
+    if len(np.unique(times)) < 3:
+        return len(times) / span if span > 0 else 0.0
+    slope, _ = np.polyfit(times - times[0], np.arange(1, len(times) + 1), 1)
+    return float(slope)
 
 
 class Connection:
