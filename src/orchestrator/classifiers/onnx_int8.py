@@ -34,7 +34,7 @@ import numpy.typing as npt
 import torch
 
 from orchestrator.classifiers.cpu import int8_dot_products
-from orchestrator.classifiers.packed import INT8_PASS_TOKENS, Vectors, passes
+from orchestrator.classifiers.packed import INT8_PASS_TOKENS, Vectors, _Int8Linear, passes
 
 if TYPE_CHECKING:
     import onnx
@@ -104,12 +104,10 @@ def _int8_linear(g: _Graph, x: str, weight: torch.Tensor, bias: torch.Tensor, na
     to int8 on its own (`_Int8Linear`'s arithmetic)."""
     from onnx import TensorProto
 
-    weight = weight.detach().float()
-    scale = weight.abs().amax(dim=1).clamp_min(1e-12) / LEVELS
-    quantized = (weight / scale.unsqueeze(1)).round().clamp(-LEVELS, LEVELS).to(torch.int8)
-    w = g.const(f"{name}.weight", np.ascontiguousarray(quantized.t().numpy()))  # [in, out]
-    s = g.const(f"{name}.scale", _f32(scale))
-    b = g.const(f"{name}.bias", _f32(bias))
+    layer = _Int8Linear(weight, bias)  # the torch kernel's own weights, scales and bias
+    w = g.const(f"{name}.weight", np.ascontiguousarray(layer.weight.numpy()))  # [in, out]
+    s = g.const(f"{name}.scale", _f32(layer.scale))
+    b = g.const(f"{name}.bias", _f32(layer.bias))
     peak = g.op("ReduceMax", [g.op("Abs", [x]), "axis_1"], keepdims=1)
     step = g.op("Div", [g.op("Max", [peak, "tiny"]), "levels"])  # [tokens, 1]
     zero_points = g.op("Expand", ["zero_point", g.op("Shape", [step], start=0, end=1)])
