@@ -80,13 +80,7 @@ class NgramVectorizer:
         vectorizer = new_vectorizer({t: i for i, t in enumerate(self.vocabulary)})
         vectorizer.idf_ = self.idf
         object.__setattr__(self, "_vectorizer", vectorizer)
-        rows = TfidfRows(
-            analyze=vectorizer.build_analyzer(),
-            vocabulary={t: i for i, t in enumerate(self.vocabulary)},
-            idf=self.idf,
-            sublinear_tf=bool(vectorizer.sublinear_tf),
-        )
-        object.__setattr__(self, "_rows", rows)
+        object.__setattr__(self, "_rows", TfidfRows.of(vectorizer))
 
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
         vectorizer: TfidfVectorizer = self.__dict__["_vectorizer"]

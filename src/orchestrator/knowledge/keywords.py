@@ -36,12 +36,7 @@ class KeywordIndex:
         model = vectorizer()
         matrix = model.fit_transform(texts)  # ValueError when every word is a stop word
         self.size = len(texts)
-        self._rows = TfidfRows(
-            analyze=model.build_analyzer(),
-            vocabulary={str(t): int(i) for t, i in model.vocabulary_.items()},
-            idf=np.asarray(model.idf_, dtype=np.float64),
-            sublinear_tf=bool(model.sublinear_tf),
-        )
+        self._rows = TfidfRows.of(model)
         # One row per term: a question's terms gather their rows in one step.
         self._columns: Scores = np.ascontiguousarray(matrix.T.toarray(), dtype=np.float64)
 
