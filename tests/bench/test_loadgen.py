@@ -46,8 +46,11 @@ class Scripted:
                 body = await reader.readexactly(length)
                 assert line.startswith(b"POST /api/v1/classify HTTP/1.1")
                 self.bodies.append(body)
-                writer.write(self.answer(body))
+                answer = self.answer(body)
+                writer.write(answer)
                 await writer.drain()
+                if not answer.endswith(b"}"):  # no answer, or half of one: hang up
+                    break
         except (ConnectionError, asyncio.IncompleteReadError):
             pass
         finally:
@@ -188,3 +191,25 @@ async def test_when_a_connection_idles_past_the_limit_then_a_fresh_one_is_used(
     assert result.completed == 5
     assert result.errors == {}
     assert server.connections == 5
+
+
+async def test_when_the_server_hangs_up_mid_exchange_then_it_counts_and_reconnects(
+    server: Scripted,
+) -> None:
+    answers = iter([b"", b'HTTP/1.1 200 OK\r\nContent-Length: 40\r\n\r\n{"echo'])
+    server.answer = lambda body: next(answers, ok(body))  # nothing; half an answer; then fine
+    result = await client_for(server).closed_loop(1, 0.3)
+    assert result.errors == {"IncompleteReadError": 2}
+    assert result.completed == len(server.bodies) - 2 > 0
+    assert server.connections == 3
+
+
+async def test_when_nothing_listens_then_each_request_is_an_error() -> None:
+    listener = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
+    port = listener.sockets[0].getsockname()[1]
+    listener.close()
+    await listener.wait_closed()
+    client = Client(f"http://127.0.0.1:{port}/api/v1/classify", [b"{}"])
+    result = await client.open_loop(20, 0.25)
+    assert result.completed == 0
+    assert result.errors == {"ConnectionRefusedError": 5}

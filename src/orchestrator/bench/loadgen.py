@@ -1,9 +1,11 @@
-"""The load generator: keep-alive HTTP/1.1 over asyncio streams, closed and open loop.
+"""The load generator: keep-alive HTTP/1.1 on asyncio protocols, closed and open loop.
 
 Written by hand rather than on httpx: the client shares the 2 cores with the service it measures,
 and a request here costs a fraction of what a full client's does, so more of the machine is left
 to the service. It speaks only what the bench needs: POST with a JSON body, a `Content-Length`
-answer, one request at a time per connection.
+answer, one request at a time per connection. Answers are parsed in the callback that receives
+their bytes, and the next step (record it, send the next request, give the connection back) runs
+there too: no task or coroutine a request.
 
 - `closed_loop(c)`: c connections, each sends its next request as soon as it has an answer;
   throughput at that concurrency, from the answers of the steady window only (from a settling
@@ -18,10 +20,9 @@ answer, one request at a time per connection.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -105,40 +106,93 @@ def steady_rate(finished: Sequence[float], span: float) -> float:
     return float(slope)
 
 
-class Connection:
-    """One keep-alive connection; one request at a time."""
+class _Answers(asyncio.Protocol):
+    """The reading side of one connection: each answer parsed from the bytes as they arrive and
+    handed to the request that waits for it (one at a time)."""
 
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.reader = reader
-        self.writer = writer
-        self.used_at = time.monotonic()
+    def __init__(self) -> None:
+        self.transport: asyncio.Transport | None = None
+        self.buffer = bytearray()
+        self.waiting: Callable[[int | BaseException], None] | None = None
 
-    @classmethod
-    async def open(cls, host: str, port: int) -> Connection:
-        reader, writer = await asyncio.open_connection(host, port)
-        return cls(reader, writer)
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
 
-    async def post(self, head: bytes, body: bytes) -> int:
-        self.writer.write(head + str(len(body)).encode() + b"\r\n\r\n" + body)
-        status_line = await self.reader.readline()
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        if self.waiting is None:
+            return  # nothing asked: the bytes wait for the next request (or the close)
+        try:
+            status = self._answer()
+        except HttpError as exc:
+            self._finish(exc)
+        else:
+            if status is not None:
+                self._finish(status)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.waiting is not None:
+            self._finish(exc or asyncio.IncompleteReadError(bytes(self.buffer), None))
+
+    def _finish(self, outcome: int | BaseException) -> None:
+        waiting, self.waiting = self.waiting, None
+        if waiting is not None:
+            waiting(outcome)
+
+    def _answer(self) -> int | None:
+        """The status of the answer the buffer holds whole (and drops it), or None for more."""
+        end = self.buffer.find(b"\r\n\r\n")
+        if end < 0:
+            return None
+        status_line, *headers = bytes(self.buffer[:end]).split(b"\r\n")
         parts = status_line.split(None, 2)
-        if len(parts) < 2 or not parts[0].startswith(b"HTTP/1."):
+        if len(parts) < 2 or not parts[0].startswith(b"HTTP/1.") or not parts[1].isdigit():
             raise HttpError(f"bad status line {status_line[:40]!r}")
         length = None
-        while (line := await self.reader.readline()) not in (b"\r\n", b""):
+        for line in headers:
             name, _, value = line.partition(b":")
             if name.strip().lower() == b"content-length":
                 length = int(value)
         if length is None:
             raise HttpError("answer without Content-Length")
-        await self.reader.readexactly(length)
-        self.used_at = time.monotonic()
+        if len(self.buffer) < end + 4 + length:
+            return None
+        del self.buffer[: end + 4 + length]
         return int(parts[1])
 
-    async def close(self) -> None:
-        self.writer.close()
-        with contextlib.suppress(OSError):  # already reset by the server
-            await self.writer.wait_closed()
+
+class Connection:
+    """One keep-alive connection; one request at a time.
+
+    A protocol rather than asyncio's streams: an answer is parsed from the bytes in the callback
+    that receives them, and `send` reports it to a callback, with no coroutine or task a request
+    (the client shares the cores with the service it measures).
+    """
+
+    def __init__(self, transport: asyncio.Transport, answers: _Answers) -> None:
+        self.transport = transport
+        self.answers = answers
+        self.used_at = time.monotonic()
+
+    @classmethod
+    async def open(cls, host: str, port: int) -> Connection:
+        transport, answers = await asyncio.get_running_loop().create_connection(
+            _Answers, host, port
+        )
+        return cls(transport, answers)
+
+    def send(self, request: bytes, done: Callable[[int | BaseException], None]) -> None:
+        """Write one request; `done` gets the answer's status, or the error that ended it."""
+        if self.transport.is_closing():
+            done(ConnectionResetError("connection closed"))
+            return
+
+        def answered(outcome: int | BaseException) -> None:
+            self.used_at = time.monotonic()
+            done(outcome)
+
+        self.answers.waiting = answered
+        self.transport.write(request)
 
 
 class Client:
@@ -151,69 +205,124 @@ class Client:
         self.host = parts.hostname
         self.port = parts.port or 80
         path = parts.path or "/"
-        self.head = (
+        if not bodies:
+            raise ValueError("no bodies to send")
+        head = (
             f"POST {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
             "Content-Type: application/json\r\nContent-Length: "
         ).encode()
-        if not bodies:
-            raise ValueError("no bodies to send")
-        self._bodies: Iterator[bytes] = itertools.cycle(bodies)
+        # Each request's bytes, built once.
+        self._requests: Iterator[bytes] = itertools.cycle(
+            [head + str(len(body)).encode() + b"\r\n\r\n" + body for body in bodies]
+        )
 
-    async def _send(self, connection: Connection, result: LoadResult, started: float) -> bool:
-        """One request; False when the connection is no longer usable."""
-        try:
-            status = await connection.post(self.head, next(self._bodies))
-        except (OSError, asyncio.IncompleteReadError, HttpError) as exc:
-            key = type(exc).__name__
+    @staticmethod
+    def _record(result: LoadResult, outcome: int | BaseException, started: float) -> bool:
+        """Count one exchange; False when its connection is no longer usable."""
+        if isinstance(outcome, BaseException):
+            key = type(outcome).__name__
             result.errors[key] = result.errors.get(key, 0) + 1
             return False
-        if status == 200:
+        if outcome == 200:
             now = time.perf_counter()
             result.latencies_ms.append((now - started) * 1000)
             result.finished_at.append(now)
         else:
-            result.errors[str(status)] = result.errors.get(str(status), 0) + 1
+            result.errors[str(outcome)] = result.errors.get(str(outcome), 0) + 1
         return True
 
     async def closed_loop(self, concurrency: int, seconds: float) -> LoadResult:
+        """Each connection sends its next request from the callback that reads the answer."""
         result = LoadResult("concurrency", concurrency, seconds)
         connections = [await Connection.open(self.host, self.port) for _ in range(concurrency)]
+        loop = asyncio.get_running_loop()
+        finished: asyncio.Future[None] = loop.create_future()
+        running = len(connections)
+        reopening: set[asyncio.Task[None]] = set()
 
-        async def worker(connection: Connection) -> None:
-            while (started := time.perf_counter()) < deadline:
-                if not await self._send(connection, result, started):
-                    await connection.close()
-                    connection = await Connection.open(self.host, self.port)
-            await connection.close()
+        def retire(connection: Connection | None) -> None:
+            nonlocal running
+            if connection is not None:
+                connection.transport.close()
+            running -= 1
+            if running == 0 and not finished.done():
+                finished.set_result(None)
+
+        def go(connection: Connection) -> None:
+            started = time.perf_counter()
+            if started >= deadline:
+                retire(connection)
+                return
+
+            def done(outcome: int | BaseException) -> None:
+                if self._record(result, outcome, started):
+                    go(connection)
+                    return
+                connection.transport.close()
+                task = loop.create_task(reconnect())
+                reopening.add(task)
+                task.add_done_callback(reopening.discard)
+
+            connection.send(next(self._requests), done)
+
+        async def reconnect() -> None:
+            try:
+                connection = await Connection.open(self.host, self.port)
+            except OSError as exc:
+                self._record(result, exc, 0.0)
+                retire(None)
+            else:
+                go(connection)
 
         begun = time.perf_counter()
         deadline = begun + seconds
         result.window = (begun + min(SETTLE_SECONDS, seconds / 4), deadline)
-        await asyncio.gather(*(worker(c) for c in connections))
+        for connection in connections:
+            go(connection)
+        await finished
         result.seconds = time.perf_counter() - begun  # the last answers land after the deadline
         return result
 
     async def open_loop(self, rate: float, seconds: float) -> LoadResult:
+        """Requests leave on the schedule; answers are counted from the callback that reads
+        them, and their connection goes back to the idle ones."""
         result = LoadResult("rate", rate, seconds)
+        loop = asyncio.get_running_loop()
         idle: list[Connection] = []
         opened = 0
-        in_flight: set[asyncio.Task[None]] = set()
+        pending = 0
+        scheduling = True
+        drained: asyncio.Future[None] = loop.create_future()
+        opening: set[asyncio.Task[None]] = set()
 
-        async def fire(scheduled: float) -> None:
+        def settle() -> None:
+            nonlocal pending
+            pending -= 1
+            if not scheduling and pending == 0 and not drained.done():
+                drained.set_result(None)
+
+        def fire(connection: Connection, scheduled: float) -> None:
+            def done(outcome: int | BaseException) -> None:
+                nonlocal opened
+                if self._record(result, outcome, scheduled):
+                    idle.append(connection)
+                else:
+                    opened -= 1
+                    connection.transport.close()
+                settle()
+
+            connection.send(next(self._requests), done)
+
+        async def open_and_fire(scheduled: float) -> None:
             nonlocal opened
-            while idle and time.monotonic() - idle[0].used_at > IDLE_CLOSE_SECONDS:
-                opened -= 1  # the server may close it any moment now: do not race it
-                await idle.pop(0).close()
-            if idle:
-                connection = idle.pop()  # the most recently used: the pool stays small
-            else:
-                opened += 1
+            try:
                 connection = await Connection.open(self.host, self.port)
-            if await self._send(connection, result, scheduled):
-                idle.append(connection)
-            else:
+            except OSError as exc:
                 opened -= 1
-                await connection.close()
+                self._record(result, exc, scheduled)
+                settle()
+            else:
+                fire(connection, scheduled)
 
         begun = time.perf_counter()
         interval = 1.0 / rate
@@ -222,15 +331,25 @@ class Client:
             delay = scheduled - time.perf_counter()
             if delay > 0:
                 await asyncio.sleep(delay)
+            while idle and time.monotonic() - idle[0].used_at > IDLE_CLOSE_SECONDS:
+                opened -= 1  # the server may close it any moment now: do not race it
+                idle.pop(0).transport.close()
             if opened - len(idle) >= MAX_OPEN_LOOP_CONNECTIONS:
                 result.errors["client_saturated"] = result.errors.get("client_saturated", 0) + 1
                 continue
-            task = asyncio.create_task(fire(scheduled))
-            in_flight.add(task)
-            task.add_done_callback(in_flight.discard)
-        if in_flight:
-            await asyncio.gather(*in_flight)
+            pending += 1
+            if idle:
+                fire(idle.pop(), scheduled)  # the most recently used: the pool stays small
+            else:
+                opened += 1
+                task = loop.create_task(open_and_fire(scheduled))
+                opening.add(task)
+                task.add_done_callback(opening.discard)
+        scheduling = False
+        if pending:
+            await drained
         result.seconds = time.perf_counter() - begun  # an overloaded service finishes late
         for connection in idle:
-            await connection.close()
+            connection.transport.close()
+        await asyncio.sleep(0)  # let the transports finish closing
         return result
