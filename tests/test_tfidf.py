@@ -18,6 +18,16 @@ CORPUS = [
 TEXTS = ["refund refund refund order", "pharmacy pharmacy sunday", "zzyzx", "", "the"]
 
 
+def assert_rows_equal_transform(rows: TfidfRows, fitted: TfidfVectorizer, texts: list[str]) -> None:
+    """Each text's row, spread over the vocabulary, is `fitted.transform`'s."""
+    expected = fitted.transform(texts).toarray()
+    for text, reference in zip(texts, expected, strict=True):
+        ids, weights = rows.row(text)
+        dense = np.zeros(len(fitted.vocabulary_))
+        dense[ids] = weights
+        np.testing.assert_allclose(dense, reference, atol=1e-12)
+
+
 @pytest.mark.parametrize("sublinear", [True, False])
 def test_when_rows_built_then_they_equal_transform(sublinear: bool) -> None:
     fitted = TfidfVectorizer(sublinear_tf=sublinear, stop_words="english").fit(CORPUS)
@@ -27,12 +37,7 @@ def test_when_rows_built_then_they_equal_transform(sublinear: bool) -> None:
         idf=np.asarray(fitted.idf_, dtype=np.float64),
         sublinear_tf=sublinear,
     )
-    expected = fitted.transform(TEXTS).toarray()
-    for text, reference in zip(TEXTS, expected, strict=True):
-        ids, weights = rows.row(text)
-        dense = np.zeros(len(fitted.vocabulary_))
-        dense[ids] = weights
-        np.testing.assert_allclose(dense, reference, atol=1e-12)
+    assert_rows_equal_transform(rows, fitted, TEXTS)
     ids, weights = rows.row("zzyzx")  # no known term: nothing, rather than a 0/0 norm
     assert ids == [] and weights.shape == (0,)
 
@@ -77,18 +82,15 @@ def test_when_char_ngrams_within_words_then_rows_by_words_equal_the_analyzers_bi
     rows = TfidfRows.of(fitted)
     assert isinstance(rows, CharWbRows)
     by_analyzer = TfidfRows(rows.analyze, rows.vocabulary, rows.idf, rows.sublinear_tf)
-    expected = fitted.transform(WB_TEXTS).toarray()
     for _ in range(2):  # words analysed, then words remembered
-        for text, reference in zip(WB_TEXTS, expected, strict=True):
-            ids, weights = rows.row(text)
+        for text in WB_TEXTS:
             assert rows.counts(text) == by_analyzer.counts(text)
             assert list(rows.counts(text)) == list(by_analyzer.counts(text))  # same order
+            ids, weights = rows.row(text)
             reference_ids, reference_weights = by_analyzer.row(text)
             assert ids == reference_ids
             np.testing.assert_array_equal(weights, reference_weights)
-            dense = np.zeros(len(fitted.vocabulary_))
-            dense[ids] = weights
-            np.testing.assert_allclose(dense, reference, atol=1e-12)
+        assert_rows_equal_transform(rows, fitted, WB_TEXTS)
 
 
 @pytest.mark.parametrize(
@@ -100,12 +102,7 @@ def test_when_preprocessing_is_not_the_default_then_rows_go_through_the_analyzer
     fitted = _char_wb(**settings)
     rows = TfidfRows.of(fitted)
     assert type(rows) is TfidfRows
-    expected = fitted.transform(WB_TEXTS).toarray()
-    for text, reference in zip(WB_TEXTS, expected, strict=True):
-        ids, weights = rows.row(text)
-        dense = np.zeros(len(fitted.vocabulary_))
-        dense[ids] = weights
-        np.testing.assert_allclose(dense, reference, atol=1e-12)
+    assert_rows_equal_transform(rows, fitted, WB_TEXTS)
 
 
 def test_when_more_distinct_words_than_the_cache_holds_then_it_stays_at_its_size() -> None:
