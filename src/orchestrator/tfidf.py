@@ -41,12 +41,10 @@ class TfidfRows:
     def of(vectorizer: TfidfVectorizer) -> TfidfRows:
         """The rows of a fitted vectorizer: by words for character n-grams within words and the
         default preprocessing (`CharWbRows`), else through its analyzer."""
-        rows: dict[str, object] = {
-            "analyze": vectorizer.build_analyzer(),
-            "vocabulary": {str(t): int(i) for t, i in _vocabulary(vectorizer).items()},
-            "idf": np.asarray(vectorizer.idf_, dtype=np.float64),
-            "sublinear_tf": bool(vectorizer.sublinear_tf),
-        }
+        analyze = vectorizer.build_analyzer()
+        vocabulary = {str(t): int(i) for t, i in _vocabulary(vectorizer).items()}
+        idf = np.asarray(vectorizer.idf_, dtype=np.float64)
+        sublinear_tf = bool(vectorizer.sublinear_tf)
         if (
             vectorizer.analyzer == "char_wb"
             and vectorizer.input == "content"
@@ -55,8 +53,8 @@ class TfidfRows:
             and vectorizer.lowercase
         ):
             low, high = vectorizer.ngram_range
-            return CharWbRows(**rows, ngram_range=(int(low), int(high)))  # type: ignore[arg-type]
-        return TfidfRows(**rows)  # type: ignore[arg-type]
+            return CharWbRows(analyze, vocabulary, idf, sublinear_tf, (int(low), int(high)))
+        return TfidfRows(analyze, vocabulary, idf, sublinear_tf)
 
     def counts(self, text: str) -> Counter[int]:
         """How often each known term occurs in the text, by term id, in first-occurrence order."""
@@ -86,7 +84,7 @@ class CharWbRows(TfidfRows):
     ~69 µs through the analyzer, mostly its n-grams built one by one in Python.
     """
 
-    ngram_range: tuple[int, int] = (1, 1)
+    ngram_range: tuple[int, int]
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_word_ids", lru_cache(maxsize=WORD_CACHE_SIZE)(self._terms_of))

@@ -111,12 +111,8 @@ class _Answers(asyncio.Protocol):
     handed to the request that waits for it (one at a time)."""
 
     def __init__(self) -> None:
-        self.transport: asyncio.Transport | None = None
         self.buffer = bytearray()
         self.waiting: Callable[[int | BaseException], None] | None = None
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]
 
     def data_received(self, data: bytes) -> None:
         self.buffer += data
